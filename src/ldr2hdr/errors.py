@@ -1,0 +1,23 @@
+"""The package's exception types.
+
+Every error caused by a user's input derives from :class:`Ldr2HdrError`, so the CLI can print it
+as one line (no traceback) and callers can catch one type.
+"""
+
+from __future__ import annotations
+
+
+class Ldr2HdrError(Exception):
+    """Base class of every error the package raises for bad user input."""
+
+
+class ImageReadError(Ldr2HdrError, ValueError):
+    """An image file is missing, truncated, corrupt, too large or of an unsupported type."""
+
+
+class ImageWriteError(Ldr2HdrError, OSError):
+    """An image could not be written (target exists, unknown format, unwritable folder)."""
+
+
+class WeightsError(Ldr2HdrError, ValueError):
+    """A weights file is missing, truncated, corrupt or made for another architecture."""
