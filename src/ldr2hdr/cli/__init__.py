@@ -1,0 +1,53 @@
+"""The ``ldr2hdr`` command line: one program, one subcommand per job.
+
+Each subcommand lives in its own module of this package and exposes ``NAME``, ``HELP``,
+``add_arguments(parser)`` and ``run(args) -> int``. Errors caused by the user (bad files, bad
+options) derive from :class:`ldr2hdr.errors.Ldr2HdrError`; they are printed as one line on
+stderr, without a traceback, and the exit status is 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from ldr2hdr._version import __version__
+from ldr2hdr.errors import Ldr2HdrError
+
+SUBCOMMAND_MODULES = ("models",)
+EXIT_USER_ERROR = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the top-level parser with every subcommand attached."""
+    parser = argparse.ArgumentParser(
+        prog="ldr2hdr",
+        description="Reconstruct HDR images from single 8-bit photos (Sharif et al., NTIRE 2021).",
+    )
+    parser.add_argument("--version", action="version", version=f"ldr2hdr {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module_name in SUBCOMMAND_MODULES:
+        module = importlib.import_module(f"ldr2hdr.cli.{module_name}")
+        cmd = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
+        module.add_arguments(cmd)
+        cmd.set_defaults(handler=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the process exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except Ldr2HdrError as exc:
+        print(f"ldr2hdr {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print(f"ldr2hdr {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

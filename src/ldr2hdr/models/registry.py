@@ -1,0 +1,54 @@
+"""A small name → constructor registry for generators (LDR → HDR models).
+
+Models register with :func:`register_model`; :func:`create_model` builds one by name and records
+the name and options on the instance (``model.arch_name``, ``model.arch_options``) so weights files
+can say which architecture they belong to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from torch import nn
+
+ModelFactory = Callable[..., nn.Module]
+
+_REGISTRY: dict[str, ModelFactory] = {}
+
+
+def register_model(name: str) -> Callable[[ModelFactory], ModelFactory]:
+    """Decorator: register ``factory`` under ``name`` (lower-case, unique)."""
+
+    def decorator(factory: ModelFactory) -> ModelFactory:
+        if name in _REGISTRY:
+            raise ValueError(f"model name {name!r} is already registered")
+        _REGISTRY[name] = factory
+        return factory
+
+    return decorator
+
+
+def list_models() -> list[str]:
+    """Return the registered model names, sorted."""
+    return sorted(_REGISTRY)
+
+
+def create_model(name: str, **options: Any) -> nn.Module:
+    """Build the model registered as ``name`` with keyword ``options``.
+
+    Every model maps a batch of LDR images (N×3×H×W, float, [0, 1]) to a
+    :class:`~ldr2hdr.models.ModelOutput` whose ``hdr`` field is in the NTIRE domain.
+
+    Raises:
+        ValueError: ``name`` is not registered (the message lists the names that are).
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"model name must be a string, got {type(name).__name__}: {name!r}")
+    factory = _REGISTRY.get(name)
+    if factory is None:
+        raise ValueError(f"unknown model {name!r}; registered models: {', '.join(list_models())}")
+    model = factory(**options)
+    model.arch_name = name
+    model.arch_options = dict(options)
+    return model
