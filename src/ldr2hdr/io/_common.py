@@ -1,0 +1,100 @@
+"""Shared constants and checks of :mod:`ldr2hdr.io`: value domain, pixel limit, input checks."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from ldr2hdr.errors import ImageReadError
+
+NTIRE_GAMMA = 2.24
+"""The NTIRE 2021 domain is ``y = linear ** (1 / NTIRE_GAMMA)``; linear is ``y ** NTIRE_GAMMA``."""
+
+MAX_PIXELS = 178_956_970
+"""Default decompression-bomb limit (width × height) checked from the header, before decoding.
+
+It equals Pillow's own hard limit (``2 * PIL.Image.MAX_IMAGE_PIXELS``), so one number applies to
+every format; pass ``max_pixels=`` to a reader to change it (see docs/io.md).
+"""
+
+DECODE_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,  # Pillow: unidentified or truncated file
+    ValueError,  # Pillow, OpenEXR: bad values or no image part
+    RuntimeError,  # imagecodecs *Error classes, OpenEXR: cannot open
+    SyntaxError,  # some Pillow plugins on malformed headers
+    EOFError,
+    IndexError,  # imagecodecs.tiff_decode on truncated files
+    KeyError,
+    struct.error,
+    zlib.error,
+    Image.DecompressionBombError,  # Pillow's own pixel limit (see MAX_PIXELS)
+)
+"""Exceptions the decoding libraries raise for corrupt input; readers turn them into
+:class:`~ldr2hdr.errors.ImageReadError`."""
+
+
+def read_file(path: Path) -> bytes:
+    """Return the bytes of ``path``; raise ImageReadError naming it if it cannot be read."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError as exc:
+        raise ImageReadError(f"{path}: file not found") from exc
+    except IsADirectoryError as exc:
+        raise ImageReadError(f"{path}: is a folder, not an image file") from exc
+    except OSError as exc:
+        raise ImageReadError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+
+
+def check_pixel_count(path: Path, width: int, height: int, max_pixels: int) -> None:
+    """Raise ImageReadError if a ``width`` × ``height`` image is empty or above ``max_pixels``."""
+    if width <= 0 or height <= 0:
+        raise ImageReadError(f"{path}: the header gives an empty image ({width}×{height})")
+    if width * height > max_pixels:
+        raise ImageReadError(
+            f"{path}: {width}×{height} = {width * height} pixels is more than "
+            f"max_pixels={max_pixels} (decompression-bomb limit; pass max_pixels= to raise it)"
+        )
+
+
+def check_linear(linear: object, *, name: str = "linear") -> np.ndarray:
+    """Return ``linear`` as a float32 H×W×3 array after checking it is a valid linear HDR image.
+
+    Args:
+        linear: array-like, floating point, shape (H, W, 3), finite, ≥ 0 (linear radiance,
+            relative: 1.0 is the input photo's clipping white).
+        name: how error messages call the array.
+
+    Raises:
+        TypeError: if the dtype is not floating point.
+        ValueError: if the shape is wrong or a value is negative, NaN or infinite (the message
+            quotes the offending value).
+    """
+    array = np.asarray(linear)
+    if not np.issubdtype(array.dtype, np.floating):
+        raise TypeError(f"{name} must be a floating-point array, got dtype {array.dtype}")
+    if array.ndim != 3 or array.shape[2] != 3 or 0 in array.shape:
+        raise ValueError(f"{name} must have shape (H, W, 3) with H, W ≥ 1, got {array.shape}")
+    with np.errstate(over="ignore"):  # values beyond float32 become inf, reported below
+        array = array.astype(np.float32, copy=False)
+    return check_values(array, name=name)
+
+
+def check_values(array: np.ndarray, *, name: str = "linear") -> np.ndarray:
+    """Return ``array`` unchanged after checking every value is finite and ≥ 0."""
+    finite = np.isfinite(array)
+    if not finite.all():
+        where = tuple(int(i) for i in np.argwhere(~finite)[0])
+        raise ValueError(
+            f"{name} has {int((~finite).sum())} non-finite values (NaN or ±inf as float32), "
+            f"the first at index {where}: {array[where]}"
+        )
+    if array.size and array.min() < 0:
+        raise ValueError(
+            f"{name} has negative values (min {float(array.min()):.6g}); linear radiance must be "
+            "≥ 0: clip it first, e.g. np.maximum(linear, 0)"
+        )
+    return array

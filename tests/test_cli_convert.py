@@ -1,0 +1,112 @@
+"""``ldr2hdr convert`` end to end on generated photos, with random weights."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from ldr2hdr.cli import main
+from ldr2hdr.io import read_hdr, read_ldr
+from ldr2hdr.models import create_model, save_weights
+
+EXPECTED_FILES = {
+    "exr": ["a.exr"],
+    "hdr": ["a.hdr"],
+    "tiff16": ["a.tif"],
+    "png16": ["a_hdr.png"],
+    "ntire": ["a_hdr.png", "a_hdr_alignratio.npy"],
+    "uhdr": ["a_hdr.jpg"],
+}
+
+
+@pytest.fixture(scope="module")
+def weights(tmp_path_factory):
+    torch.manual_seed(5)
+    return save_weights(create_model("twostage"), tmp_path_factory.mktemp("w") / "w.safetensors")
+
+
+def _photo(path, size=(21, 17), seed=0):
+    pixels = np.random.default_rng(seed).integers(0, 256, (size[1], size[0], 3), dtype=np.uint8)
+    Image.fromarray(pixels).save(path)
+    return path
+
+
+def _convert(*args) -> int:
+    return main(["convert", "--device", "cpu", *map(str, args)])
+
+
+@pytest.mark.parametrize("fmt", sorted(EXPECTED_FILES))
+def test_each_format_end_to_end(tmp_path, weights, fmt: str) -> None:
+    src = _photo(tmp_path / "a.png")
+    out = tmp_path / "out"
+    assert _convert(src, "-o", out, "--format", fmt, "--weights", weights) == 0
+    assert sorted(p.name for p in out.iterdir()) == EXPECTED_FILES[fmt]
+    hdr = read_hdr(out / EXPECTED_FILES[fmt][0])
+    assert hdr.shape == (17, 21, 3) and hdr.min() >= 0
+
+
+def test_exr_holds_the_reconstruction(tmp_path, weights) -> None:
+    from ldr2hdr.inference import reconstruct
+
+    src = _photo(tmp_path / "p.png", seed=1)
+    assert _convert(src, "--weights", weights, "--preview") == 0
+    expected = reconstruct(read_ldr(src), weights=weights, device="cpu")
+    np.testing.assert_allclose(read_hdr(tmp_path / "p.exr"), expected, rtol=1e-3, atol=1e-4)
+    preview = Image.open(tmp_path / "p_preview.jpg")
+    assert preview.size == (21, 17) and preview.mode == "RGB"
+
+
+def test_bad_file_does_not_stop_the_batch(tmp_path, weights, capsys) -> None:
+    _photo(tmp_path / "a.png")
+    (tmp_path / "b.png").write_bytes(b"\x89PNG\r\n\x1a\n truncated")
+    _photo(tmp_path / "c.jpg", seed=2)
+    assert _convert(tmp_path, "--weights", weights) == 1
+    assert (tmp_path / "a.exr").is_file() and (tmp_path / "c.exr").is_file()
+    assert not (tmp_path / "b.exr").exists()
+    out = capsys.readouterr().out
+    assert "done 2, skipped 0" in out and "failed 1" in out and "b.png" in out
+
+
+def test_rerun_skips_finished_outputs(tmp_path, weights, capsys) -> None:
+    for i in range(2):
+        _photo(tmp_path / f"{i}.png", seed=i)
+    assert _convert(tmp_path / "0.png", "--weights", weights) == 0
+    before = (tmp_path / "0.exr").stat().st_mtime_ns
+    assert _convert(tmp_path / "*.png", "--weights", weights) == 0
+    assert "done 1, skipped 1" in capsys.readouterr().out
+    assert (tmp_path / "0.exr").stat().st_mtime_ns == before
+    assert _convert(tmp_path / "*.png", "--weights", weights, "--overwrite") == 0
+    assert "done 2, skipped 0" in capsys.readouterr().out
+
+
+def test_recursive_folders_mirror_under_out_dir(tmp_path, weights) -> None:
+    (tmp_path / "in" / "sub").mkdir(parents=True)
+    _photo(tmp_path / "in" / "top.png")
+    _photo(tmp_path / "in" / "sub" / "deep.png")
+    out = tmp_path / "out"
+    assert _convert(tmp_path / "in", "-r", "-o", out, "--weights", weights, "--tile", "8") == 0
+    assert (out / "top.exr").is_file() and (out / "sub" / "deep.exr").is_file()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["nothing-here.png"], "nothing-here.png: no such file or folder"),
+        (["*.nomatch"], "no file matches"),
+    ],
+)
+def test_user_errors_are_one_line(tmp_path, monkeypatch, capsys, args, message) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert _convert(*args) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+
+
+def test_missing_default_weights_is_a_clear_error(tmp_path, monkeypatch, capsys) -> None:
+    import ldr2hdr.inference.reconstructor as rec
+
+    monkeypatch.setattr(rec, "DEFAULT_WEIGHTS", "absent.safetensors")
+    assert _convert(_photo(tmp_path / "a.png")) == 2
+    assert "no packaged default weights" in capsys.readouterr().err
