@@ -1,0 +1,89 @@
+"""``ldr2hdr make-dataset``: write a synthetic set in the NTIRE 2021 layout from HDR images."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+import warnings
+
+NAME = "make-dataset"
+HELP = (
+    "simulate 8-bit shots of random views of HDR images (.hdr/.exr/.pfm, photos or panoramas) "
+    "and write them with their references in the NTIRE 2021 layout"
+)
+EXIT_SOME_FILES_FAILED = 1
+SIZE_PATTERN = re.compile(r"^(\d+)[xX×](\d+)$")
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer ≥ 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def image_size(text: str) -> tuple[int, int]:
+    """argparse type: ``WIDTHxHEIGHT`` in pixels, e.g. ``256x256``."""
+    match = SIZE_PATTERN.match(text.strip())
+    if not match or min(int(match[1]), int(match[2])) < 1:
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT such as 256x256, got {text!r}")
+    return int(match[1]), int(match[2])
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("hdr_dir", metavar="HDR_DIR", help="folder searched recursively for HDRs")
+    parser.add_argument("out_dir", metavar="OUT_DIR", help="output folder (created if needed)")
+    parser.add_argument("--count", type=positive_int, required=True, help="frames to write")
+    parser.add_argument("--seed", type=int, default=0, help="seed of every random choice")
+    parser.add_argument(
+        "--size", type=image_size, default=(256, 256), metavar="WxH", help="view size (256x256)"
+    )
+    parser.add_argument(
+        "--clip-range",
+        type=float,
+        nargs=2,
+        default=(0.01, 0.20),
+        metavar=("LOW", "HIGH"),
+        help="fraction of clipped pixels drawn from [LOW, HIGH] (default 0.01 0.20)",
+    )
+    parser.add_argument(
+        "--jpeg-probability", type=float, default=0.25, help="chance of JPEG compression (0.25)"
+    )
+    parser.add_argument("--flip", action="store_true", help="mirror half of the views")
+    parser.add_argument("--overwrite", action="store_true", help="replace existing files")
+
+
+def run(args: argparse.Namespace) -> int:
+    from ldr2hdr.data import CameraParams, SyntheticHdrDataset, make_dataset
+    from ldr2hdr.errors import Ldr2HdrError
+
+    try:
+        params = CameraParams(
+            clip_range=tuple(args.clip_range), jpeg_probability=args.jpeg_probability
+        )
+    except ValueError as exc:
+        raise Ldr2HdrError(f"invalid camera option: {exc}") from exc
+    dataset = SyntheticHdrDataset(
+        args.hdr_dir,
+        length=args.count,
+        size=args.size,
+        seed=args.seed,
+        params=params,
+        flip=args.flip,
+        skip_bad=True,
+    )
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        report = make_dataset(dataset, args.out_dir, overwrite=args.overwrite)
+    elapsed = time.perf_counter() - start
+    for path, reason in report.bad_files.items():
+        print(f"ldr2hdr {NAME}: skipped {path}: {reason}", file=sys.stderr)
+    print(f"wrote {len(report.written)} frames to {args.out_dir} in {elapsed:.1f} s")
+    return EXIT_SOME_FILES_FAILED if report.bad_files else 0
