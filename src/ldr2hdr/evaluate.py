@@ -1,0 +1,370 @@
+"""Score reconstruction methods (networks and classical operators) on an NTIRE-layout folder.
+
+A *method* is a registered network (``ldr2hdr.models``; it needs a weights file, except
+``twostage``, which falls back on the packaged weights) or an expansion operator
+(``ldr2hdr.operators``; rescaled to the NTIRE domain by ``ntire_scale``). Each frame's input is
+``NNNN_medium.png`` and its reference ``NNNN_gt.png`` + alignratio (NTIRE domain). Per image and
+method: PSNR-L, μ-PSNR, PU21-PSNR, PU21-SSIM (``ldr2hdr.metrics``), parameter count (0 for
+operators) and wall-clock seconds of the prediction. See ``docs/evaluation.md``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+import numpy as np
+
+from ldr2hdr.data.ntire import check_frame, find_frames
+from ldr2hdr.errors import Ldr2HdrError, WeightsError
+from ldr2hdr.io import read_ldr, read_ntire
+from ldr2hdr.io._atomic import write_files_atomically
+from ldr2hdr.metrics import mean_scores, mu_psnr, psnr_l, pu21_psnr, pu21_ssim
+from ldr2hdr.operators import list_operators, operator_ntire
+
+METRICS = {"psnr_l": psnr_l, "mu_psnr": mu_psnr, "pu21_psnr": pu21_psnr, "pu21_ssim": pu21_ssim}
+"""Score name → metric function (prediction, reference), both H×W×3 NTIRE domain."""
+
+METRIC_LABELS = {
+    "psnr_l": "PSNR-L (dB)",
+    "mu_psnr": "μ-PSNR (dB)",
+    "pu21_psnr": "PU21-PSNR (dB)",
+    "pu21_ssim": "PU21-SSIM",
+}
+DEFAULT_NETWORK = "twostage"
+REPORT_FILES = ("scores.csv", "summary.csv", "report.md", "crops.png", "scores.png")
+
+
+class EvaluationError(Ldr2HdrError, ValueError):
+    """A bad method list or weights mapping (the message names the method and the reason)."""
+
+
+@dataclass(frozen=True)
+class ScoreRecord:
+    """One method's scores on one frame (dB for the PSNRs; +inf for an exact prediction)."""
+
+    frame: str
+    method: str
+    psnr_l: float
+    mu_psnr: float
+    pu21_psnr: float
+    pu21_ssim: float
+    parameters: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    """Means over the frames of one method; ``inf_scores`` counts +inf per-image scores."""
+
+    method: str
+    images: int
+    psnr_l: float
+    mu_psnr: float
+    pu21_psnr: float
+    pu21_ssim: float
+    parameters: int
+    seconds_per_image: float
+    inf_scores: int
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """What :func:`evaluate` hands to ``on_prediction``: one method's output on one frame.
+
+    ``ldr`` is the input (float32 H×W×3, [0, 1], display-referred); ``reference`` and ``ntire``
+    are float32 H×W×3 in the NTIRE domain (relative, 1.0 = input white).
+    """
+
+    frame: str
+    method: str
+    ldr: np.ndarray
+    reference: np.ndarray
+    ntire: np.ndarray
+
+
+@dataclass(frozen=True)
+class Method:
+    """A resolved method: ``predict`` maps float32 H×W×3 LDR [0, 1] to NTIRE-domain HDR."""
+
+    name: str
+    parameters: int
+    predict: Callable[[np.ndarray], np.ndarray]
+
+
+def _network(
+    name: str, weights: str | os.PathLike | None, *, device: str, tile: int | None
+) -> Method:
+    from ldr2hdr.inference import Reconstructor, default_weights_path
+    from ldr2hdr.models import read_weights_metadata
+
+    if weights is None:
+        if name != DEFAULT_NETWORK:
+            raise WeightsError(
+                f"method {name!r} is a network and needs weights: pass --weights {name}=FILE"
+            )
+        weights = default_weights_path()
+    arch = read_weights_metadata(weights)["arch"]
+    if arch != name:
+        raise WeightsError(f"{weights}: weights are for {arch!r}, not for method {name!r}")
+    reconstructor = Reconstructor(weights, device=device, tile=tile)
+    count = sum(p.numel() for p in reconstructor.model.parameters())
+    return Method(name, count, reconstructor.predict_ntire)
+
+
+def _operator(name: str) -> Method:
+    def predict(ldr: np.ndarray) -> np.ndarray:
+        return operator_ntire(name, ldr)
+
+    return Method(name, 0, predict)
+
+
+def resolve_methods(
+    methods: Sequence[str],
+    *,
+    weights: Mapping[str, str | os.PathLike] | None = None,
+    device: str = "auto",
+    tile: int | None = None,
+) -> list[Method]:
+    """Turn method names into :class:`Method` objects (loading networks' weights).
+
+    Args:
+        methods: registered network names and/or operator names, no repeats.
+        weights: network name → weights file; ``twostage`` without an entry takes the packaged
+            default weights.
+        device: ``auto``, ``cpu``, ``cuda`` or ``mps`` for the networks (operators run on NumPy).
+        tile: the networks' tile side (None: from free memory; 0: no tiling).
+
+    Raises:
+        TypeError: ``methods`` is one string instead of a sequence of names.
+        EvaluationError: empty or repeated names, an unknown name, or weights for a name that
+            is not a listed network.
+        WeightsError: a network without weights, or weights made for another architecture.
+    """
+    from ldr2hdr.models import list_models
+
+    if isinstance(methods, str):
+        raise TypeError(f"methods must be a sequence of names, not the string {methods!r}")
+    weights = dict(weights or {})
+    if not methods:
+        raise EvaluationError("no method given")
+    repeated = sorted({name for name in methods if list(methods).count(name) > 1})
+    if repeated:
+        raise EvaluationError(f"methods repeated: {repeated}")
+    networks, operators = set(list_models()), set(list_operators())
+    stray = sorted(set(weights).difference(name for name in methods if name in networks))
+    if stray:
+        raise EvaluationError(f"--weights given for {stray}, which are not networks being scored")
+    resolved = []
+    for name in methods:
+        if name in networks:
+            resolved.append(_network(name, weights.get(name), device=device, tile=tile))
+        elif name in operators:
+            resolved.append(_operator(name))
+        else:
+            raise EvaluationError(
+                f"unknown method {name!r}; networks: {', '.join(sorted(networks))}; "
+                f"operators: {', '.join(sorted(operators))}"
+            )
+    return resolved
+
+
+def score(prediction: np.ndarray, reference: np.ndarray) -> dict[str, float]:
+    """The four scores of one prediction (both H×W×3 NTIRE domain, H, W ≥ 11)."""
+    return {key: metric(prediction, reference) for key, metric in METRICS.items()}
+
+
+def evaluate(
+    data_dir: str | os.PathLike,
+    methods: Sequence[str],
+    *,
+    weights: Mapping[str, str | os.PathLike] | None = None,
+    device: str = "auto",
+    tile: int | None = None,
+    limit: int | None = None,
+    on_prediction: Callable[[Prediction], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[ScoreRecord]:
+    """Score every method on every frame of an NTIRE-layout folder.
+
+    Args:
+        data_dir: folder of frames (flat or nested): ``NNNN_medium.png`` (8-bit input) and
+            ``NNNN_gt.png`` + ``NNNN_alignratio.npy`` (reference, NTIRE domain).
+        methods: network and/or operator names (see :func:`resolve_methods`).
+        weights, device, tile: as for :func:`resolve_methods`.
+        limit: score only the first ``limit`` frames (sorted by id).
+        on_prediction: called with each :class:`Prediction` (e.g. to keep crops for figures).
+        progress: called with (frames done, frames in all) after each frame.
+
+    Returns:
+        One :class:`ScoreRecord` per frame and method, frame-major in the given method order.
+
+    Raises:
+        DatasetError: no frame, or a frame with a missing or inconsistent file.
+        EvaluationError, WeightsError: see :func:`resolve_methods`.
+    """
+    if limit is not None and limit < 1:
+        raise EvaluationError(f"limit must be ≥ 1, got {limit!r}")
+    frames = find_frames(data_dir)[:limit]
+    for frame in frames:
+        check_frame(frame, inputs=("medium",))
+    resolved = resolve_methods(methods, weights=weights, device=device, tile=tile)
+    records = []
+    for done, frame in enumerate(frames, start=1):
+        ldr = read_ldr(frame.path("medium"))
+        reference = read_ntire(frame.path("gt"))
+        for method in resolved:
+            start = time.perf_counter()
+            ntire = method.predict(ldr)
+            seconds = time.perf_counter() - start
+            scores = score(ntire, reference)
+            records.append(
+                ScoreRecord(
+                    frame.frame_id,
+                    method.name,
+                    **scores,
+                    parameters=method.parameters,
+                    seconds=seconds,
+                )
+            )
+            if on_prediction is not None:
+                on_prediction(Prediction(frame.frame_id, method.name, ldr, reference, ntire))
+        if progress is not None:
+            progress(done, len(frames))
+    return records
+
+
+def summarise(records: Sequence[ScoreRecord]) -> list[SummaryRow]:
+    """Mean scores per method, in the order methods first appear.
+
+    +inf per-image scores (a prediction equal to the reference) are kept, as the challenge's
+    ``np.mean`` does: a method's mean is then +inf, and ``inf_scores`` counts them.
+    """
+    if not records:
+        raise EvaluationError("no score records to summarise")
+    names = list(dict.fromkeys(record.method for record in records))
+    rows = []
+    for name in names:
+        own = [record for record in records if record.method == name]
+        means = {key: mean_scores(getattr(r, key) for r in own) for key in METRICS}
+        infinite = sum(math.isinf(getattr(r, key)) for r in own for key in METRICS)
+        seconds = float(np.mean([r.seconds for r in own]))
+        rows.append(
+            SummaryRow(
+                name,
+                len(own),
+                **means,
+                parameters=own[0].parameters,
+                seconds_per_image=seconds,
+                inf_scores=infinite,
+            )
+        )
+    return rows
+
+
+def format_table(rows: Sequence[SummaryRow]) -> str:
+    """A Markdown table of the summary (scores to 2–4 decimals, parameters with separators)."""
+    header = ["method", "images", *METRIC_LABELS.values(), "parameters", "s / image"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for row in rows:
+        cells = [
+            row.method,
+            str(row.images),
+            f"{row.psnr_l:.2f}",
+            f"{row.mu_psnr:.2f}",
+            f"{row.pu21_psnr:.2f}",
+            f"{row.pu21_ssim:.4f}",
+            f"{row.parameters:,}",
+            f"{row.seconds_per_image:.3f}",
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _csv_bytes(rows: Sequence[object]) -> bytes:
+    """Dataclass rows as CSV; floats written with ``repr`` (exact round trip, ``inf``)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([f.name for f in fields(rows[0])])
+    for row in rows:
+        writer.writerow([repr(v) if isinstance(v, float) else v for v in asdict(row).values()])
+    return buffer.getvalue().encode("utf-8")
+
+
+def report_markdown(rows: Sequence[SummaryRow], *, data_dir: str | os.PathLike) -> str:
+    """The text of ``report.md``: the summary table, how it was computed, the figures."""
+    frames = max(row.images for row in rows)
+    return (
+        "# Evaluation report\n\n"
+        f"Data: `{data_dir}` ({frames} frames; input `NNNN_medium.png`, reference "
+        "`NNNN_gt.png` in the NTIRE domain).\n\n"
+        "Mean per method over the frames:\n\n"
+        f"{format_table(rows)}\n"
+        "- Scores: PSNR-L and μ-PSNR as in the NTIRE 2021 challenge; PU21-PSNR and PU21-SSIM "
+        "with the NTIRE white at 100 cd/m² (see docs/metrics.md).\n"
+        "- +inf (a prediction identical to its reference) is kept in the mean, as the "
+        "challenge's `np.mean` does, so one +inf image makes a method's mean +inf; "
+        f"+inf per-image scores in this table: {sum(row.inf_scores for row in rows)} "
+        "(column `inf_scores` of summary.csv).\n"
+        "- Operators (parameters 0) are rescaled so that their well-exposed pixels match the "
+        "linearised input in the median (docs/evaluation.md).\n"
+        "- s / image: wall-clock seconds of the prediction only (no file reading, no scoring); "
+        "the first image of a network includes its warm-up.\n\n"
+        "Per-image scores: `scores.csv`. Figures: tone-mapped crops of the brightest region of "
+        "each reference (`crops.png`), mean scores (`scores.png`).\n\n"
+        "![crops](crops.png)\n\n![scores](scores.png)\n"
+    )
+
+
+def check_report_folder(out_dir: str | os.PathLike, *, overwrite: bool = False) -> Path:
+    """Create ``out_dir`` if needed; refuse (unless ``overwrite``) if a report file exists."""
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise EvaluationError(f"{out_dir}: not a folder")
+    existing = [name for name in REPORT_FILES if (out_dir / name).exists()]
+    if existing and not overwrite:
+        raise EvaluationError(f"{out_dir}: already holds {existing} (pass --overwrite to replace)")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return out_dir
+
+
+def write_report(
+    records: Sequence[ScoreRecord],
+    out_dir: str | os.PathLike,
+    *,
+    crops: Mapping[str, Mapping[str, np.ndarray]],
+    data_dir: str | os.PathLike,
+    overwrite: bool = False,
+) -> list[Path]:
+    """Write ``scores.csv``, ``summary.csv``, ``report.md``, ``crops.png`` and ``scores.png``.
+
+    Args:
+        records: per-image scores from :func:`evaluate`.
+        out_dir: the report folder (created if needed).
+        crops: frame → column name → display image (H×W×3 float in [0, 1]), e.g. from
+            :class:`ldr2hdr.report_figures.CropCollector`.
+        data_dir: shown in the report.
+        overwrite: replace existing report files; otherwise they are an error.
+
+    Returns:
+        The paths written (each written to a temporary file and renamed into place).
+    """
+    from ldr2hdr.report_figures import crops_figure, scores_figure
+
+    out_dir = check_report_folder(out_dir, overwrite=overwrite)
+    rows = summarise(records)
+    files = {
+        out_dir / "scores.csv": _csv_bytes(records),
+        out_dir / "summary.csv": _csv_bytes(rows),
+        out_dir / "report.md": report_markdown(rows, data_dir=data_dir).encode("utf-8"),
+        out_dir / "crops.png": crops_figure(crops),
+        out_dir / "scores.png": scores_figure(rows, METRIC_LABELS),
+    }
+    write_files_atomically(files, overwrite=overwrite)
+    return list(files)
