@@ -16,7 +16,15 @@ from collections.abc import Sequence
 from ldr2hdr._version import __version__
 from ldr2hdr.errors import Ldr2HdrError
 
-SUBCOMMAND_MODULES = ("models",)
+SUBCOMMAND_MODULES = (
+    "convert",
+    "export_onnx",
+    "models",
+    "make_dataset",
+    "prepare_patches",
+    "train",
+    "evaluate",
+)
 EXIT_USER_ERROR = 2
 
 

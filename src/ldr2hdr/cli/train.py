@@ -1,0 +1,77 @@
+"""``ldr2hdr train``: train a generator from a TOML config (see docs/training.md)."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import math
+
+NAME = "train"
+HELP = (
+    "train the two-stage network (or any registered model) from a TOML config; "
+    "resumable, CPU, one GPU or torchrun DDP"
+)
+
+
+def non_negative_int(text: str) -> int:
+    """argparse type: an integer ≥ 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="TOML config (configs/paper.toml is the paper's recipe); with --resume it may be "
+        "left out to reuse the checkpoint's config",
+    )
+    parser.add_argument(
+        "--out",
+        metavar="RUN_DIR",
+        required=True,
+        help="folder for checkpoints, logs, samples and the exported model.safetensors",
+    )
+    parser.add_argument(
+        "--resume", action="store_true", help="continue the run saved in RUN_DIR/last.pt"
+    )
+    parser.add_argument(
+        "--max-steps",
+        type=non_negative_int,
+        metavar="N",
+        help="stop after N steps in all (overrides run.max_steps; 0 = every epoch)",
+    )
+    parser.add_argument("--model", metavar="NAME", help="registered model (overrides model.name)")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+
+def run(args: argparse.Namespace) -> int:
+    from ldr2hdr.train import ConfigError, load_config, resume_config, train
+
+    if args.config is None and not args.resume:
+        raise ConfigError("--config FILE is required (unless --resume reuses the saved config)")
+    config = load_config(args.config) if args.config else resume_config(args.out)
+    if args.max_steps is not None:
+        config = dataclasses.replace(
+            config, run=dataclasses.replace(config.run, max_steps=args.max_steps)
+        )
+    if args.model is not None:
+        config = dataclasses.replace(
+            config, model=dataclasses.replace(config.model, name=args.model)
+        )
+    result = train(config, args.out, resume=args.resume, progress_bar=not args.no_progress)
+    progress = result.progress
+    summary = f"trained {progress.step} steps"
+    if progress.nonfinite_steps:
+        summary += f" ({progress.nonfinite_steps} skipped: non-finite loss)"
+    if math.isfinite(progress.best_mu_psnr):
+        summary += (
+            f"; best validation μ-PSNR {progress.best_mu_psnr:.2f} dB at step {progress.best_step}"
+        )
+    print(f"{summary}; weights: {args.out}/model.safetensors")
+    return 0
