@@ -131,3 +131,16 @@ def test_end_to_end_option_lets_stage2_loss_reach_stage1() -> None:
     out = model(torch.rand(1, 3, 16, 16))
     out.hdr.sum().backward()
     assert all(g is not None and g.abs().sum() > 0 for g in _grads_of(model.stage1))
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_PARAMETERS))
+def test_identity_init_returns_the_input_and_still_learns(name: str) -> None:
+    model = create_model(name, identity_init=True)
+    assert count(model) == EXPECTED_PARAMETERS[name]
+    x = torch.rand(2, 3, 15, 21)
+    out = model(x)
+    assert torch.equal(out.hdr, x)
+    outputs = [out.hdr] if out.ldr is None else [out.hdr, out.ldr]
+    sum(o.sub(torch.rand_like(x)).abs().mean() for o in outputs).backward()
+    out_convs = [m.out for m in model.modules() if hasattr(m, "out")]
+    assert out_convs and all(conv.weight.grad.abs().sum() > 0 for conv in out_convs)

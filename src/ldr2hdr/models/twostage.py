@@ -98,29 +98,38 @@ class StageNet(nn.Module):
     """One stage: input conv 3→64 → ``blocks`` × RDAB → 1×1 conv 64→3 → + stage input → ReLU.
 
     Input and output: N×3×H×W float, NTIRE domain; output ≥ 0, same size as the input.
+    ``identity_init`` zeroes the output conv, so that the untrained stage returns its input
+    (a training choice, not the paper's: a short run starts from the do-nothing baseline).
     """
 
-    def __init__(self, *, blocks: int, dense_scale: float) -> None:
+    def __init__(self, *, blocks: int, dense_scale: float, identity_init: bool = False) -> None:
         super().__init__()
         self.inp = conv3x3(3, FEATURES)
         self.blocks = nn.Sequential(
             *(ResidualDenseAttentionBlock(dense_scale=dense_scale) for _ in range(blocks))
         )
         self.out = nn.Conv2d(FEATURES, 3, 1)
+        if identity_init:
+            nn.init.zeros_(self.out.weight)
+            nn.init.zeros_(self.out.bias)
         self.receptive_radius = INPUT_CONV_RADIUS + blocks * BLOCK_RADIUS
 
     def forward(self, x: Tensor) -> Tensor:
         return torch.relu(self.out(self.blocks(self.inp(x))) + x)
 
 
-def stage1_net() -> StageNet:
+def stage1_net(*, identity_init: bool = False) -> StageNet:
     """Stage I as in the paper: 2 blocks, dense scale 0.2 (555,655 parameters)."""
-    return StageNet(blocks=STAGE1_BLOCKS, dense_scale=STAGE1_DENSE_SCALE)
+    return StageNet(
+        blocks=STAGE1_BLOCKS, dense_scale=STAGE1_DENSE_SCALE, identity_init=identity_init
+    )
 
 
-def stage2_net() -> StageNet:
+def stage2_net(*, identity_init: bool = False) -> StageNet:
     """Stage II as in the paper: 1 block, dense scale 0.5 (278,821 parameters)."""
-    return StageNet(blocks=STAGE2_BLOCKS, dense_scale=STAGE2_DENSE_SCALE)
+    return StageNet(
+        blocks=STAGE2_BLOCKS, dense_scale=STAGE2_DENSE_SCALE, identity_init=identity_init
+    )
 
 
 class TwoStage(nn.Module):
@@ -129,13 +138,14 @@ class TwoStage(nn.Module):
     Args:
         detach: feed stage II a detached copy of stage I's output (the reference code's choice,
             default), so each stage learns from its own loss only; ``False`` trains end to end.
+        identity_init: start both stages as the identity (see :class:`StageNet`).
     """
 
-    def __init__(self, *, detach: bool = True) -> None:
+    def __init__(self, *, detach: bool = True, identity_init: bool = False) -> None:
         super().__init__()
         self.detach = detach
-        self.stage1 = stage1_net()
-        self.stage2 = stage2_net()
+        self.stage1 = stage1_net(identity_init=identity_init)
+        self.stage2 = stage2_net(identity_init=identity_init)
         self.receptive_radius = self.stage1.receptive_radius + self.stage2.receptive_radius
 
     def forward(self, x: Tensor) -> ModelOutput:
@@ -157,18 +167,18 @@ class SingleStage(nn.Module):
 
 
 @register_model("twostage")
-def twostage(*, detach: bool = True) -> TwoStage:
+def twostage(*, detach: bool = True, identity_init: bool = False) -> TwoStage:
     """The full two-stage network (834,476 parameters)."""
-    return TwoStage(detach=detach)
+    return TwoStage(detach=detach, identity_init=identity_init)
 
 
 @register_model("stage1")
-def stage1_only() -> SingleStage:
+def stage1_only(*, identity_init: bool = False) -> SingleStage:
     """Ablation: stage I alone (2 blocks, s = 0.2), trained against the HDR reference."""
-    return SingleStage(stage1_net())
+    return SingleStage(stage1_net(identity_init=identity_init))
 
 
 @register_model("stage2")
-def stage2_only() -> SingleStage:
+def stage2_only(*, identity_init: bool = False) -> SingleStage:
     """Ablation: stage II alone (1 block, s = 0.5), fed the LDR input directly."""
-    return SingleStage(stage2_net())
+    return SingleStage(stage2_net(identity_init=identity_init))
