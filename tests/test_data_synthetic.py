@@ -186,3 +186,25 @@ def test_loader_with_workers_gives_the_same_batches(hdr_dir: Path) -> None:
     assert len(double) == 2 and double[0].ldr.shape == (3, 3, 12, 16)
     for first, second in zip(single, double, strict=True):
         assert all(np.array_equal(a, b) for a, b in zip(first, second, strict=True))
+
+
+def test_make_dataset_scene_list_and_curves(hdr_dir: Path, tmp_path: Path, capsys) -> None:
+    scenes = tmp_path / "scenes.txt"
+    scenes.write_text("# only the photo\nnested/photo.pfm\n")
+    common = ["--count", "2", "--size", "8x8", "--seed", "1", "--jpeg-probability", "0"]
+    out = tmp_path / "listed"
+    argv = ["make-dataset", str(hdr_dir), str(out), *common, "--scenes", str(scenes)]
+    assert main([*argv, "--curves", "gamma"]) == 0
+    only_photo = SyntheticHdrDataset(
+        [hdr_dir / "nested" / "photo.pfm"],
+        length=2,
+        size=(8, 8),
+        seed=1,
+        params=CameraParams(curves=("gamma",), jpeg_probability=0),
+    )
+    assert np.array_equal(NtireDataset(out)[1].ldr, only_photo[1].ldr)
+    scenes.write_text("absent.hdr\n")
+    assert main([*argv[:2], str(tmp_path / "x"), *argv[3:]]) == 2
+    assert "absent.hdr" in capsys.readouterr().err
+    assert main([*argv[:2], str(tmp_path / "y"), *common, "--curves", "gamma,bogus"]) == 2
+    assert "bogus" in capsys.readouterr().err

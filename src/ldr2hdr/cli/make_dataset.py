@@ -7,6 +7,7 @@ import re
 import sys
 import time
 import warnings
+from pathlib import Path
 
 NAME = "make-dataset"
 HELP = (
@@ -55,8 +56,32 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--jpeg-probability", type=float, default=0.25, help="chance of JPEG compression (0.25)"
     )
+    parser.add_argument(
+        "--curves",
+        default="gamma,srgb,s-curve",
+        help="response curves to draw from, comma-separated (default gamma,srgb,s-curve)",
+    )
+    parser.add_argument(
+        "--scenes",
+        metavar="LIST",
+        help="use only the HDR files listed in this text file (paths relative to HDR_DIR)",
+    )
     parser.add_argument("--flip", action="store_true", help="mirror half of the views")
     parser.add_argument("--overwrite", action="store_true", help="replace existing files")
+
+
+def _sources(hdr_dir: str, scenes: str | None) -> str | list[Path]:
+    """HDR_DIR itself, or the files of HDR_DIR named in the ``--scenes`` list."""
+    from ldr2hdr.data.ntire import read_scene_list
+    from ldr2hdr.errors import Ldr2HdrError
+
+    if scenes is None:
+        return hdr_dir
+    files = [Path(hdr_dir) / name for name in read_scene_list(scenes)]
+    missing = [str(path) for path in files if not path.is_file()]
+    if missing or not files:
+        raise Ldr2HdrError(f"{scenes}: no such HDR file(s): {', '.join(missing) or '(empty list)'}")
+    return files
 
 
 def run(args: argparse.Namespace) -> int:
@@ -65,12 +90,14 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         params = CameraParams(
-            clip_range=tuple(args.clip_range), jpeg_probability=args.jpeg_probability
+            clip_range=tuple(args.clip_range),
+            curves=tuple(name.strip() for name in args.curves.split(",")),
+            jpeg_probability=args.jpeg_probability,
         )
     except ValueError as exc:
         raise Ldr2HdrError(f"invalid camera option: {exc}") from exc
     dataset = SyntheticHdrDataset(
-        args.hdr_dir,
+        _sources(args.hdr_dir, args.scenes),
         length=args.count,
         size=args.size,
         seed=args.seed,
