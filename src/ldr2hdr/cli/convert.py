@@ -10,6 +10,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from ldr2hdr.cli._types import non_negative_int
 from ldr2hdr.errors import Ldr2HdrError
 
 NAME = "convert"
@@ -51,7 +52,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
     parser.add_argument("--precision", choices=("fp32", "bf16", "fp16"), default="fp32")
     parser.add_argument(
-        "--tile", type=int, help="tile side in pixels (default: from free memory; 0: no tiling)"
+        "--tile",
+        type=non_negative_int,
+        help="tile side in pixels (default: from free memory; 0: no tiling)",
     )
     parser.add_argument(
         "--overwrite",
@@ -143,8 +146,6 @@ def _finished(job: Job) -> bool:
 def run(args: argparse.Namespace) -> int:
     from ldr2hdr.inference import Reconstructor
 
-    if args.tile is not None and args.tile < 0:
-        raise Ldr2HdrError(f"--tile must be ≥ 0, got {args.tile}")
     jobs = plan_jobs(args)
     if not jobs:
         raise Ldr2HdrError("no photos found in the given inputs")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ldr2hdr.cli._types import positive_int
+
 NAME = "evaluate"
 HELP = (
     "score networks (twostage, stage1, ...) and classical expansion operators (identity, masia, "
@@ -26,17 +28,6 @@ def weights_entry(text: str) -> tuple[str, Path]:
     if not sep or not name.strip() or not path:
         raise argparse.ArgumentTypeError(f"expected NAME=FILE, got {text!r}")
     return name.strip(), Path(path)
-
-
-def positive_int(text: str) -> int:
-    """argparse type: an integer ≥ 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -9,6 +9,8 @@ import time
 import warnings
 from pathlib import Path
 
+from ldr2hdr.cli._types import positive_int
+
 NAME = "make-dataset"
 HELP = (
     "simulate 8-bit shots of random views of HDR images (.hdr/.exr/.pfm, photos or panoramas) "
@@ -16,17 +18,6 @@ HELP = (
 )
 EXIT_SOME_FILES_FAILED = 1
 SIZE_PATTERN = re.compile(r"^(\d+)[xX×](\d+)$")
-
-
-def positive_int(text: str) -> int:
-    """argparse type: an integer ≥ 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
 
 
 def image_size(text: str) -> tuple[int, int]:

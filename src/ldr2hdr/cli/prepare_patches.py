@@ -7,7 +7,7 @@ import sys
 import time
 import warnings
 
-from ldr2hdr.cli.make_dataset import positive_int
+from ldr2hdr.cli._types import positive_int
 
 NAME = "prepare-patches"
 HELP = (

@@ -6,22 +6,13 @@ import argparse
 import dataclasses
 import math
 
+from ldr2hdr.cli._types import non_negative_int
+
 NAME = "train"
 HELP = (
     "train the two-stage network (or any registered model) from a TOML config; "
     "resumable, CPU, one GPU or torchrun DDP"
 )
-
-
-def non_negative_int(text: str) -> int:
-    """argparse type: an integer ≥ 0."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
-    return value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
