@@ -5,6 +5,7 @@
 to a :class:`ModelOutput` in the NTIRE domain (``linear ** (1/2.24)``, 1.0 = input white).
 """
 
+from ldr2hdr.models import expandnet, fhdr, hdrcnn  # noqa: F401  (registers the baselines)
 from ldr2hdr.models.discriminator import Discriminator
 from ldr2hdr.models.registry import create_model, list_models, register_model
 from ldr2hdr.models.twostage import (
