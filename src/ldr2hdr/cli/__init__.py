@@ -24,6 +24,8 @@ SUBCOMMAND_MODULES = (
     "prepare_patches",
     "train",
     "evaluate",
+    "gallery",
+    "study",
 )
 EXIT_USER_ERROR = 2
 
