@@ -1,0 +1,54 @@
+"""The packaged default weights: metadata, architecture, and a fixed output (catches changes)."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pytest
+
+from ldr2hdr.inference import Reconstructor, default_weights_path
+from ldr2hdr.models import load_weights, read_weights_metadata
+
+# sha256 of src/ldr2hdr/weights/twostage.safetensors (see MODEL_CARD.md).
+WEIGHTS_SHA256 = "bfecbac30ce2b9cbe654e429cb49d9558c4c69cefcb59b7156a7bc979dd85849"
+# Network output (NTIRE domain) for the synthetic image below, computed once when packaged.
+EXPECTED_SUM = 1255.7080078125
+EXPECTED_PIXELS = {
+    (10, 15): [1.0101457834243774, 1.004899501800537, 1.0058975219726562],
+    (0, 0): [0.054789118468761444, 0.07542940974235535, 0.45926669239997864],
+    (23, 31): [0.9849081635475159, 0.9475834369659424, 0.24878954887390137],
+}
+
+
+def _synthetic_image(height: int = 24, width: int = 32) -> np.ndarray:
+    """Ramps and a sine pattern with a clipped white block (no random numbers)."""
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    image = np.stack(
+        [xx / (width - 1), yy / (height - 1), 0.5 + 0.5 * np.sin(xx / 3) * np.cos(yy / 4)], -1
+    ).astype(np.float32)
+    image[8:14, 10:20] = 1.0
+    return image
+
+
+def test_packaged_file_and_metadata() -> None:
+    path = default_weights_path()
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == WEIGHTS_SHA256
+    meta = read_weights_metadata(path)
+    assert meta["arch"] == "twostage" and meta["output_domain"] == "ntire"
+    model = load_weights(path)
+    assert sum(p.numel() for p in model.parameters()) == 834_476
+    assert path.stat().st_size < 4 * 1024 * 1024
+
+
+def test_fixed_input_gives_fixed_output() -> None:
+    y = Reconstructor(device="cpu", tile=0).predict_ntire(_synthetic_image())
+    assert float(y.sum()) == pytest.approx(EXPECTED_SUM, rel=1e-5)
+    for (row, col), values in EXPECTED_PIXELS.items():
+        np.testing.assert_allclose(y[row, col], values, rtol=1e-5, atol=1e-6)
+
+
+def test_clipped_white_is_expanded_above_white() -> None:
+    """The trained network puts the clipped block above the input's white (1.0)."""
+    y = Reconstructor(device="cpu", tile=0).predict_ntire(_synthetic_image())
+    assert y[8:14, 10:20].mean() > 1.0
