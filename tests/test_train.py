@@ -105,13 +105,7 @@ def tiny_config(root: Path, **tables: dict):
     return config_from_dict(tiny_raw(root, **tables))
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """One intra-op thread: fast on a shared 2-core machine, and the same in subprocesses."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")

@@ -1,9 +1,10 @@
-"""argparse value types shared by the subcommands (errors quote the bad value)."""
+"""argparse value types and options shared by the subcommands (errors quote the bad value)."""
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from pathlib import Path
 
 
 def int_at_least(minimum: int) -> Callable[[str], int]:
@@ -24,3 +25,14 @@ def int_at_least(minimum: int) -> Callable[[str], int]:
 
 positive_int = int_at_least(1)
 non_negative_int = int_at_least(0)
+
+
+def add_model_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--weights``, ``--device`` and ``--tile``: how a subcommand loads and runs the network."""
+    parser.add_argument("--weights", type=Path, help="weights file (default: packaged weights)")
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
+    parser.add_argument(
+        "--tile",
+        type=non_negative_int,
+        help="tile side in pixels (default: from free memory; 0: no tiling)",
+    )

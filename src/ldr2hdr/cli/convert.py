@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from ldr2hdr.cli._types import non_negative_int
+from ldr2hdr.cli._types import add_model_arguments
 from ldr2hdr.errors import Ldr2HdrError
 
 NAME = "convert"
@@ -48,14 +48,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--exposure", type=float, default=0.0, help="preview exposure in stops (default: 0)"
     )
     parser.add_argument("-r", "--recursive", action="store_true", help="descend into subfolders")
-    parser.add_argument("--weights", type=Path, help="weights file (default: packaged weights)")
-    parser.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
+    add_model_arguments(parser)
     parser.add_argument("--precision", choices=("fp32", "bf16", "fp16"), default="fp32")
-    parser.add_argument(
-        "--tile",
-        type=non_negative_int,
-        help="tile side in pixels (default: from free memory; 0: no tiling)",
-    )
     parser.add_argument(
         "--overwrite",
         action="store_true",

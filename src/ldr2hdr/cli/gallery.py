@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ldr2hdr.cli._types import non_negative_int
+from ldr2hdr.cli._types import add_model_arguments
 from ldr2hdr.errors import Ldr2HdrError
 
 NAME = "gallery"
@@ -33,13 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="shrink photos to fit this box, turned to each photo's orientation, or 'none' "
         f"(default: {DEFAULT_BOX_TEXT}, as in the paper)",
     )
-    parser.add_argument("--weights", type=Path, help="weights file (default: packaged weights)")
-    parser.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
-    parser.add_argument(
-        "--tile",
-        type=non_negative_int,
-        help="tile side in pixels (default: from free memory; 0: no tiling)",
-    )
+    add_model_arguments(parser)
     parser.add_argument(
         "--overwrite",
         action="store_true",
