@@ -219,10 +219,8 @@ def _coerce(value: Any, expected: Any, where: str) -> Any:
     raise ConfigError(f"{where} = {value!r}: expected {_type_name(expected)}")
 
 
-def _build_section(cls: type, raw: Any, where: str) -> Any:
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{where}: expected a table, got {raw!r}")
-    hints = typing.get_type_hints(cls)
+def check_known_keys(raw: dict, cls: type, where: str) -> None:
+    """Raise ConfigError quoting the keys of ``raw`` that are not fields of dataclass ``cls``."""
     known = [f.name for f in dataclasses.fields(cls)]
     unknown = sorted(set(raw) - set(known))
     if unknown:
@@ -230,6 +228,13 @@ def _build_section(cls: type, raw: Any, where: str) -> Any:
             f"{where}: unknown key(s) {', '.join(map(repr, unknown))}; known keys: "
             f"{', '.join(known)}"
         )
+
+
+def _build_section(cls: type, raw: Any, where: str) -> Any:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: expected a table, got {raw!r}")
+    hints = typing.get_type_hints(cls)
+    check_known_keys(raw, cls, where)
     values = {key: _coerce(value, hints[key], f"{where}.{key}") for key, value in raw.items()}
     return cls(**values)
 

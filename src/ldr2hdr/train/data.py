@@ -14,7 +14,6 @@ path relative to ``root`` (HDR collections) or NTIRE scene ids.
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 from torch.utils.data import Dataset
@@ -28,7 +27,7 @@ from ldr2hdr.data import (
     find_hdr_files,
 )
 from ldr2hdr.data.ntire import read_scene_list
-from ldr2hdr.train.config import ConfigError, DataConfig
+from ldr2hdr.train.config import ConfigError, DataConfig, check_known_keys
 
 VALIDATION_SEED = 2021
 
@@ -39,13 +38,7 @@ def camera_params(camera: dict) -> CameraParams:
     Raises:
         ConfigError: an unknown key (quoted, with the known ones) or a value out of range.
     """
-    known = [field.name for field in dataclasses.fields(CameraParams)]
-    unknown = sorted(set(camera) - set(known))
-    if unknown:
-        raise ConfigError(
-            f"[data.camera]: unknown key(s) {', '.join(map(repr, unknown))}; known keys: "
-            f"{', '.join(known)}"
-        )
+    check_known_keys(camera, CameraParams, "[data.camera]")
     values = {k: tuple(v) if isinstance(v, list) else v for k, v in camera.items()}
     try:
         return CameraParams(**values)
