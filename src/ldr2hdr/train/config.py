@@ -29,6 +29,7 @@ except ModuleNotFoundError:  # Python 3.10
 
 DATA_SOURCES = ("hdr", "ntire")
 PRECISIONS = ("fp32", "bf16", "fp16")
+SCHEDULES = ("constant", "cosine")
 DEVICE_CHOICES = ("auto", "cpu", "cuda")
 PAPER_PATCHES_PER_EPOCH = 7551
 
@@ -72,19 +73,26 @@ class LossConfig:
 
 @dataclass
 class OptimConfig:
-    """Adam settings and schedule (one optimiser per network, constant learning rate).
+    """Adam settings and schedule (one optimiser per network).
 
     Attributes:
-        lr: learning rate.
+        lr: learning rate (the paper's, constant: 5e-4).
         betas: Adam's (β1, β2).
         batch_size: patches per step over all processes (divided among DDP ranks).
         epochs: passes over the training set.
+        schedule: ``constant`` (the paper) or ``cosine``: ``lr`` until step ``decay_start``,
+            then half a cosine down to ``min_lr`` at the run's last step.
+        decay_start: cosine only: the step where the decay begins.
+        min_lr: cosine only: the learning rate at the last step, in [0, lr].
     """
 
     lr: float = 5e-4
     betas: tuple[float, float] = (0.9, 0.99)
     batch_size: int = 8
     epochs: int = 25
+    schedule: str = "constant"
+    decay_start: int = 0
+    min_lr: float = 0.0
 
 
 @dataclass
@@ -171,6 +179,9 @@ class TrainConfig:
 RESUMABLE_CHANGES = frozenset(
     {
         "optim.epochs",
+        "optim.schedule",  # the rate is a function of the step: decaying a constant-rate run
+        "optim.decay_start",  # at its end is a change of schedule, not of the recipe so far
+        "optim.min_lr",
         "run.max_steps",
         "run.log_every",
         "run.validate_every",
@@ -289,6 +300,7 @@ def check_config(config: TrainConfig, *, source: str = "config") -> None:
     for where, value, low in (
         ("optim.batch_size", optim.batch_size, 1),
         ("optim.epochs", optim.epochs, 1),
+        ("optim.decay_start", optim.decay_start, 0),
         ("data.crop", data.crop, 1),
         ("data.samples_per_epoch", data.samples_per_epoch, 1),
         ("data.val_size", data.val_size, 1),
@@ -309,6 +321,11 @@ def check_config(config: TrainConfig, *, source: str = "config") -> None:
         loss.adversarial_weight >= 0.0,
         f"{source}: loss.adversarial_weight = {loss.adversarial_weight!r}: must be >= 0",
     )
+    _require(
+        0.0 <= optim.min_lr <= optim.lr,
+        f"{source}: optim.min_lr = {optim.min_lr!r}: must be in [0, optim.lr = {optim.lr!r}]",
+    )
+    _check_choice(optim.schedule, SCHEDULES, f"{source}: optim.schedule")
     _check_choice(data.source, DATA_SOURCES, f"{source}: data.source")
     _check_choice(run.precision, PRECISIONS, f"{source}: run.precision")
     device_kind = run.device.split(":", 1)[0]

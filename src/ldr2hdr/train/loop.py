@@ -144,6 +144,12 @@ class Trainer:
             for name, module in groups.items()
         }
 
+    def set_learning_rate(self, lr: float) -> None:
+        """Use ``lr`` in every optimiser from the next step on."""
+        for optimizer in self.optimizers.values():
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+
     def networks(self) -> dict[str, nn.Module]:
         """The trained networks by optimiser name (``stage1``, ``stage2``, ``discriminator``…)."""
         nets: dict[str, nn.Module] = (

@@ -48,6 +48,7 @@ from ldr2hdr.train.distributed import (
 )
 from ldr2hdr.train.logging import RunLogger
 from ldr2hdr.train.loop import StepResult, Trainer
+from ldr2hdr.train.schedule import learning_rate
 from ldr2hdr.train.validation import validate
 
 CONFIG_NAME = "config.json"
@@ -259,6 +260,7 @@ def _log_interval(
             "train/patches_per_s": rate * run.config.optim.batch_size,
             "train/epoch": run.progress.epoch + run.progress.batches_done / run.steps_per_epoch,
             "train/nonfinite_steps": float(run.progress.nonfinite_steps),
+            "train/lr": learning_rate(run.config.optim, run.progress.step - 1, run.total_steps),
         }
     )
     logger.scalars(run.progress.step, values)
@@ -280,6 +282,8 @@ def _train_steps(run: _Run, logger: RunLogger, bar: tqdm) -> None:
     started = (time.perf_counter(), run.progress.step)
     while run.progress.step < run.total_steps:
         for batch in run.loader():
+            lr = learning_rate(run.config.optim, run.progress.step, run.total_steps)
+            run.trainer.set_learning_rate(lr)
             result = run.trainer.train_step(batch)
             run.advance(result)
             meter.add(result)
