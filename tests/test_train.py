@@ -183,6 +183,16 @@ def test_paper_config_is_the_paper_recipe() -> None:
     config = load_config(Path(__file__).resolve().parents[1] / "configs" / "paper.toml")
     assert (config.optim.lr, config.optim.betas) == (5e-4, (0.9, 0.99))
     assert (config.optim.batch_size, config.optim.epochs, config.data.crop) == (8, 25, 128)
+    assert config.optim.schedule == "constant"
+
+
+SHIPPED_CONFIGS = sorted((Path(__file__).resolve().parents[1] / "configs").glob("*.toml"))
+
+
+@pytest.mark.parametrize("path", SHIPPED_CONFIGS, ids=lambda path: path.name)
+def test_every_shipped_config_loads(path) -> None:
+    config = load_config(path)
+    assert config.data.root and config.optim.batch_size >= 1
     assert config.loss.adversarial_weight == 1e-4 and not config.model.end_to_end
 
 
