@@ -8,18 +8,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from _training_helpers import CPU, first_batch, write_scenes, write_toml
+from _training_helpers import tiny_raw as shared_tiny_raw
 from torch.nn import functional as F
 
 from ldr2hdr.cli import main
-from ldr2hdr.data import Sample
-from ldr2hdr.io import write_hdr
 from ldr2hdr.models import ModelOutput, create_model, load_weights, save_weights
 from ldr2hdr.models.hdrcnn import blend, highlight_mask, pad_to_multiple, reflect_pad
 from ldr2hdr.train import Trainer, config_from_dict
-from ldr2hdr.train.data import build_datasets
-from ldr2hdr.train.distributed import DistContext
 
-CPU = DistContext(rank=0, world_size=1, device=torch.device("cpu"))
 CROP = 32
 BASELINES = ("expandnet", "fhdr", "hdrcnn")
 
@@ -152,39 +149,23 @@ def test_reflect_pad_matches_torch_and_extends_it() -> None:
 # --- training -------------------------------------------------------------------------------
 
 
-def write_scenes(folder: Path, count: int = 4) -> Path:
-    """Small linear HDR scenes (gradients with a bright band up to 8× white) as .hdr files."""
-    folder.mkdir(parents=True, exist_ok=True)
-    rows, cols = np.mgrid[0:48, 0:64].astype(np.float32)
-    for index in range(count):
-        base = 0.05 + 0.5 * (cols / 63.0) * (1 + index) / count
-        image = np.stack([base, base * 0.8 + 0.1 * rows / 47.0, base * 0.6], axis=-1)
-        band = 8.0 * np.exp(-(((cols - 20 - 6 * index) / 10.0) ** 2))
-        write_hdr(folder / f"scene{index}.hdr", (image + band[..., None]).astype(np.float32))
-    return folder
-
-
 def tiny_raw(root: Path, name: str) -> dict:
-    return {
-        "model": {"name": name},
-        "optim": {"batch_size": 2, "epochs": 1, "lr": 2e-4},
-        "data": {
-            "root": str(root),
+    return shared_tiny_raw(
+        root,
+        model={"name": name},
+        optim={"epochs": 1, "lr": 2e-4},
+        data={
             "crop": CROP,
             "samples_per_epoch": 4,
-            "val_fraction": 0.25,
             "val_size": CROP,
-            "val_count": 1,
-            "workers": 0,
             "camera": {"clip_range": [0.15, 0.3]},  # every view has highlights for HDRCNN
         },
-        "run": {"device": "cpu", "log_every": 1, "validate_every": 0, "sample_count": 1},
-    }
+    )
 
 
 @pytest.fixture(scope="module")
 def scenes(tmp_path_factory) -> Path:
-    return write_scenes(tmp_path_factory.mktemp("scenes"))
+    return write_scenes(tmp_path_factory.mktemp("scenes"), highlight="band")
 
 
 @pytest.mark.parametrize("name", BASELINES)
@@ -192,8 +173,7 @@ def test_training_steps_lower_the_loss_and_move_every_weight(scenes, name: str) 
     config = config_from_dict(tiny_raw(scenes, name))
     trainer = Trainer(config, CPU)
     assert set(trainer.optimizers) == {"generator"} and trainer.discriminator is None
-    train_set, _ = build_datasets(config.data, seed=0)
-    batch = Sample(*(torch.stack(parts) for parts in zip(train_set[0], train_set[1], strict=True)))
+    batch = first_batch(config)
     before = {k: p.detach().clone() for k, p in trainer.model.named_parameters()}
     losses = []
     for _ in range(3):
@@ -205,23 +185,9 @@ def test_training_steps_lower_the_loss_and_move_every_weight(scenes, name: str) 
     assert losses[-1] < losses[0], losses
 
 
-def toml_text(raw: dict) -> str:
-    """TOML for tables of str/int/float/list values, with one level of sub-tables."""
-
-    def table(name: str, entries: dict) -> str:
-        lines = [f"[{name}]"]
-        for key, value in entries.items():
-            if not isinstance(value, dict):
-                lines.append(f'{key} = "{value}"' if isinstance(value, str) else f"{key} = {value}")
-        nested = [table(f"{name}.{key}", v) for key, v in entries.items() if isinstance(v, dict)]
-        return "\n".join([*lines, *nested])
-
-    return "\n".join(table(name, entries) for name, entries in raw.items()) + "\n"
-
-
 def test_cli_trains_a_baseline_by_name(scenes, tmp_path, capsys) -> None:
     config_path = tmp_path / "tiny.toml"
-    config_path.write_text(toml_text(tiny_raw(scenes, "twostage")), encoding="utf-8")
+    write_toml(config_path, tiny_raw(scenes, "twostage"))
     out = tmp_path / "run"
     command = ["train", "--config", str(config_path), "--out", str(out), "--no-progress"]
     assert main([*command, "--model", "expandnet", "--max-steps", "2"]) == 0  # overrides twostage

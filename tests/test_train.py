@@ -18,10 +18,18 @@ import numpy as np
 import pytest
 import torch
 import torch.multiprocessing as mp
+from _training_helpers import (
+    CPU,
+    first_batch,
+    merge,
+    tiny_config,
+    tiny_raw,
+    write_scenes,
+    write_toml,
+)
 
 from ldr2hdr.cli import main
 from ldr2hdr.data import Sample
-from ldr2hdr.io import write_hdr
 from ldr2hdr.metrics import mu_psnr
 from ldr2hdr.models import ModelOutput, load_weights
 from ldr2hdr.train import (
@@ -35,74 +43,9 @@ from ldr2hdr.train import (
 )
 from ldr2hdr.train.checkpoint import capture_rng_state, restore_rng_state
 from ldr2hdr.train.data import build_datasets, spread_indices, validation_count
-from ldr2hdr.train.distributed import DistContext
 from ldr2hdr.train.validation import validate
 
-CPU = DistContext(rank=0, world_size=1, device=torch.device("cpu"))
-CROP = 40  # MS-SSIM's smallest 5-scale window (3×3) needs > 32 px
 STRAIGHT_STEPS, KILL_AFTER = 5, 2
-
-
-def write_scenes(folder: Path, count: int = 4) -> Path:
-    """Small linear HDR images (smooth gradients with a bright sun above 1) as .hdr files."""
-    folder.mkdir(parents=True, exist_ok=True)
-    rows, cols = np.mgrid[0:48, 0:64].astype(np.float32)
-    for index in range(count):
-        base = 0.05 + 0.6 * (cols / 63.0) * (1 + index) / count
-        image = np.stack([base, base * 0.8 + 0.1 * rows / 47.0, base * 0.6], axis=-1)
-        sun = np.exp(-((rows - 12 - 5 * index) ** 2 + (cols - 40) ** 2) / 30.0) * 20.0
-        write_hdr(folder / f"scene{index}.hdr", (image + sun[..., None]).astype(np.float32))
-    return folder
-
-
-def merge(base: dict, extra: dict) -> dict:
-    merged = copy.deepcopy(base)
-    for key, value in extra.items():
-        merged[key] = merge(merged.get(key, {}), value) if isinstance(value, dict) else value
-    return merged
-
-
-def tiny_raw(root: Path, **tables: dict) -> dict:
-    raw = {
-        "optim": {"batch_size": 2, "epochs": 2},
-        "data": {
-            "source": "hdr",
-            "root": str(root),
-            "crop": CROP,
-            "samples_per_epoch": 6,
-            "val_fraction": 0.25,
-            "val_size": CROP,
-            "val_count": 1,
-            "workers": 0,
-        },
-        "run": {
-            "device": "cpu",
-            "log_every": 1,
-            "validate_every": 0,
-            "checkpoint_every": 100,
-            "sample_count": 1,
-        },
-    }
-    return merge(raw, tables)
-
-
-def write_toml(path: Path, raw: dict) -> None:
-    """Write a two-level dict of str/bool/int/float values as TOML."""
-
-    def value(item: object) -> str:
-        if isinstance(item, bool):
-            return "true" if item else "false"
-        return f'"{item}"' if isinstance(item, str) else repr(item)
-
-    tables = [
-        f"[{name}]\n" + "".join(f"{key} = {value(item)}\n" for key, item in entries.items())
-        for name, entries in raw.items()
-    ]
-    path.write_text("\n".join(tables), encoding="utf-8")
-
-
-def tiny_config(root: Path, **tables: dict):
-    return config_from_dict(tiny_raw(root, **tables))
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -111,11 +54,6 @@ pytestmark = pytest.mark.usefixtures("one_thread")
 @pytest.fixture(scope="module")
 def scenes(tmp_path_factory) -> Path:
     return write_scenes(tmp_path_factory.mktemp("scenes"))
-
-
-def fixed_batch(config) -> Sample:
-    train_set, _ = build_datasets(config.data, seed=0)
-    return Sample(*(torch.stack(parts) for parts in zip(train_set[0], train_set[1], strict=True)))
 
 
 def parameters(trainer: Trainer) -> dict[str, torch.Tensor]:
@@ -232,7 +170,7 @@ def test_loss_falls_and_every_network_learns(scenes) -> None:
     trainer = Trainer(config, CPU)
     assert set(trainer.optimizers) == {"stage1", "stage2", "discriminator"}
     before = parameters(trainer)
-    batch = fixed_batch(config)
+    batch = first_batch(config)
     losses = []
     for _ in range(6):
         result = trainer.train_step(batch)
@@ -246,7 +184,7 @@ def test_loss_falls_and_every_network_learns(scenes) -> None:
 
 
 def test_end_to_end_sends_stage2_gradient_into_stage1(scenes) -> None:
-    batch = fixed_batch(tiny_config(scenes))
+    batch = first_batch(tiny_config(scenes))
     trained = {}
     for end_to_end in (False, True):
         config = tiny_config(scenes, model={"end_to_end": end_to_end}, loss={"adversarial": False})
@@ -262,7 +200,7 @@ def test_end_to_end_sends_stage2_gradient_into_stage1(scenes) -> None:
 def test_ablation_model_trains_one_generator(scenes) -> None:
     trainer = Trainer(tiny_config(scenes, model={"name": "stage2"}), CPU)
     assert set(trainer.optimizers) == {"generator"} and trainer.discriminator is None
-    result = trainer.train_step(fixed_batch(tiny_config(scenes)))
+    result = trainer.train_step(first_batch(tiny_config(scenes)))
     assert set(result.scalars) == {"loss/generator", "loss/l1", "loss/delta_e"}
     parts = result.scalars["loss/l1"] + result.scalars["loss/delta_e"]
     assert result.scalars["loss/generator"] == pytest.approx(parts, rel=1e-6)
@@ -273,7 +211,7 @@ def test_ablation_model_trains_one_generator(scenes) -> None:
 def test_nonfinite_loss_skips_the_step(scenes) -> None:
     config = tiny_config(scenes)
     trainer = Trainer(config, CPU)
-    good = fixed_batch(config)
+    good = first_batch(config)
     bad = Sample(good.ldr, good.ref8, good.hdr.clone())
     bad.hdr[0, :, 3, 3] = float("nan")
     state = copy.deepcopy(trainer.state_dict())

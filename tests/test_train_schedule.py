@@ -7,11 +7,11 @@ import itertools
 import math
 
 import pytest
+from _training_helpers import tiny_config, write_scenes
 
 from ldr2hdr.train import ConfigError, train
 from ldr2hdr.train.config import OptimConfig, config_from_dict
 from ldr2hdr.train.schedule import learning_rate
-from tests.test_train import tiny_config, write_scenes
 
 LR, MIN_LR, START, TOTAL = 4e-4, 1e-5, 10, 30
 
