@@ -347,3 +347,16 @@ def test_cli_trains_and_exports_small_weights(scenes, tmp_path, capsys) -> None:
         assert list((out / "events").glob("events.out.tfevents.*"))
     assert main(["train", "--config", str(config_path), "--out", str(out)]) == 2
     assert "--resume" in capsys.readouterr().err
+
+
+def test_cli_threads_option(scenes, tmp_path, capsys) -> None:
+    config_path = tmp_path / "tiny.toml"
+    write_toml(config_path, tiny_raw(scenes, data={"samples_per_epoch": 2}))
+    command = ["train", "--config", str(config_path), "--no-progress", "--max-steps", "1"]
+    assert main([*command, "--out", str(tmp_path / "a"), "--threads", "2"]) == 0
+    assert torch.get_num_threads() == 2
+    torch.set_num_threads(1)  # back to the module's one thread
+    with pytest.raises(SystemExit) as exit_info:
+        main([*command, "--out", str(tmp_path / "b"), "--threads", "0"])
+    assert exit_info.value.code == 2
+    assert "expected an integer >= 1, got '0'" in capsys.readouterr().err

@@ -27,8 +27,28 @@ positive_int = int_at_least(1)
 non_negative_int = int_at_least(0)
 
 
+def add_threads_argument(parser: argparse.ArgumentParser) -> None:
+    """``--threads N``: PyTorch's CPU threads (applied by :func:`set_threads`)."""
+    parser.add_argument(
+        "--threads",
+        type=positive_int,
+        metavar="N",
+        help="CPU threads for PyTorch (default: one per core); on a machine shared with other "
+        "busy processes, fewer threads can be much faster",
+    )
+
+
+def set_threads(threads: int | None) -> None:
+    """Set PyTorch's intra-op CPU threads when ``threads`` is given (None keeps the default)."""
+    if threads is not None:
+        import torch
+
+        torch.set_num_threads(threads)
+
+
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--weights``, ``--device`` and ``--tile``: how a subcommand loads and runs the network."""
+    """``--weights``, ``--device``, ``--tile`` and ``--threads``: how a subcommand runs the
+    network."""
     parser.add_argument("--weights", type=Path, help="weights file (default: packaged weights)")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
     parser.add_argument(
@@ -36,3 +56,4 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
         type=non_negative_int,
         help="tile side in pixels (default: from free memory; 0: no tiling)",
     )
+    add_threads_argument(parser)

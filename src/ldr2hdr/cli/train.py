@@ -6,7 +6,7 @@ import argparse
 import dataclasses
 import math
 
-from ldr2hdr.cli._types import non_negative_int
+from ldr2hdr.cli._types import add_threads_argument, non_negative_int, set_threads
 
 NAME = "train"
 HELP = (
@@ -39,6 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--model", metavar="NAME", help="registered model (overrides model.name)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    add_threads_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -55,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
         config = dataclasses.replace(
             config, model=dataclasses.replace(config.model, name=args.model)
         )
+    set_threads(args.threads)
     result = train(config, args.out, resume=args.resume, progress_bar=not args.no_progress)
     progress = result.progress
     summary = f"trained {progress.step} steps"
