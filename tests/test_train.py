@@ -31,7 +31,7 @@ from _training_helpers import (
 from ldr2hdr.cli import main
 from ldr2hdr.data import Sample
 from ldr2hdr.metrics import mu_psnr
-from ldr2hdr.models import ModelOutput, load_weights
+from ldr2hdr.models import ModelOutput, load_weights, read_weights_metadata
 from ldr2hdr.train import (
     CheckpointError,
     ConfigError,
@@ -347,6 +347,19 @@ def test_cli_trains_and_exports_small_weights(scenes, tmp_path, capsys) -> None:
         assert list((out / "events").glob("events.out.tfevents.*"))
     assert main(["train", "--config", str(config_path), "--out", str(out)]) == 2
     assert "--resume" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("export", ["best", "last"])
+def test_exported_weights_follow_run_export(scenes, tmp_path, export) -> None:
+    run = {"max_steps": 3, "validate_every": 1, "export": export}
+    result = train(tiny_config(scenes, run=run), tmp_path, progress_bar=False)
+    path = tmp_path / "model.safetensors"
+    step = read_weights_metadata(path)["step"]
+    assert step == (str(result.progress.best_step) if export == "best" else "3")
+    if export == "last":
+        exported = load_weights(path).state_dict()
+        for name, tensor in result.trainer.model.state_dict().items():
+            assert torch.equal(exported[name], tensor), name
 
 
 def test_cli_threads_option(scenes, tmp_path, capsys) -> None:

@@ -30,6 +30,7 @@ except ModuleNotFoundError:  # Python 3.10
 DATA_SOURCES = ("hdr", "ntire")
 PRECISIONS = ("fp32", "bf16", "fp16")
 SCHEDULES = ("constant", "cosine")
+EXPORTS = ("best", "last")
 DEVICE_CHOICES = ("auto", "cpu", "cuda")
 PAPER_PATCHES_PER_EPOCH = 7551
 
@@ -147,6 +148,8 @@ class RunConfig:
             the end).
         checkpoint_every: write the full checkpoint every this many steps (always at the end).
         sample_count: validation images shown in the sample grid.
+        export: which generator ``model.safetensors`` holds: ``best`` (the best validation
+            μ-PSNR so far; the last when nothing is validated) or ``last`` (the last step's).
     """
 
     seed: int = 0
@@ -158,6 +161,7 @@ class RunConfig:
     validate_every: int = 1000
     checkpoint_every: int = 500
     sample_count: int = 4
+    export: str = "best"
 
 
 @dataclass
@@ -187,6 +191,7 @@ RESUMABLE_CHANGES = frozenset(
         "run.validate_every",
         "run.checkpoint_every",
         "run.sample_count",
+        "run.export",
         "run.device",
         "data.workers",
         "data.root",
@@ -328,6 +333,7 @@ def check_config(config: TrainConfig, *, source: str = "config") -> None:
     _check_choice(optim.schedule, SCHEDULES, f"{source}: optim.schedule")
     _check_choice(data.source, DATA_SOURCES, f"{source}: data.source")
     _check_choice(run.precision, PRECISIONS, f"{source}: run.precision")
+    _check_choice(run.export, EXPORTS, f"{source}: run.export")
     device_kind = run.device.split(":", 1)[0]
     _check_choice(device_kind, DEVICE_CHOICES, f"{source}: run.device")
     _require(data.root != "", f"{source}: data.root is empty: name the training data folder")

@@ -210,12 +210,13 @@ class _Run:
         self.progress.best_mu_psnr = mu_psnr
         self.progress.best_step = self.progress.step
         save_checkpoint(self.run_dir / BEST_NAME, self.checkpoint_payload())
-        self.export({"val_mu_psnr": f"{mu_psnr:.4f}"})
+        if self.config.run.export == "best":
+            self.export({"val_mu_psnr": f"{mu_psnr:.4f}"})
 
     def save_last(self) -> None:
         if self.context.is_main:
             save_checkpoint(self.run_dir / LAST_NAME, self.checkpoint_payload())
-            if self.val_set is None or self.progress.best_step < 0:
+            if self.config.run.export == "last" or self.progress.best_step < 0:
                 self.export({})
         barrier(self.context)
 
