@@ -7,6 +7,7 @@ table in the docs is what those commands printed, never typed by hand.
 from __future__ import annotations
 
 import argparse
+import csv
 import re
 import subprocess
 from pathlib import Path
@@ -53,6 +54,12 @@ def evaluate(data: Path, methods: str, weights: dict[str, str], report: Path) ->
     if table is None:
         raise SystemExit(f"{report / 'report.md'}: no score table found")
     return table.group(0)
+
+
+def read_means(summary: Path, keys: tuple[str, ...]) -> dict[str, dict[str, float]]:
+    """Mean scores (the columns ``keys``) per method from an evaluation's summary.csv."""
+    with summary.open(newline="") as stream:
+        return {row["method"]: {k: float(row[k]) for k in keys} for row in csv.DictReader(stream)}
 
 
 def replace_between(path: Path, start: str, end: str, text: str) -> None:

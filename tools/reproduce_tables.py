@@ -15,11 +15,19 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import itertools
 from pathlib import Path
 
-from _evaluation import CAMERAS, ROOT, add_set_arguments, evaluate, make_set, replace_between, run
+from _evaluation import (
+    CAMERAS,
+    ROOT,
+    add_set_arguments,
+    evaluate,
+    make_set,
+    read_means,
+    replace_between,
+    run,
+)
 
 DOC = ROOT / "docs" / "reproduction.md"
 MODELS = ("twostage", "stage1", "stage2", "fhdr", "expandnet", "hdrcnn")
@@ -40,12 +48,6 @@ def train(model: str, args: argparse.Namespace) -> Path:
         command.append("--resume")
     run([*command, "--no-progress"])
     return out / "model.safetensors"
-
-
-def read_means(summary: Path) -> dict[str, dict[str, float]]:
-    """Mean scores per method from an evaluation's summary.csv."""
-    with summary.open(newline="") as stream:
-        return {row["method"]: {k: float(row[k]) for k in SCORES} for row in csv.DictReader(stream)}
 
 
 def check_claims(means: dict[str, dict[str, float]]) -> str:
@@ -77,7 +79,7 @@ def main() -> None:
         data, report = args.work / f"set{index}", args.work / f"report{index}"
         command = make_set(args, options, data)
         table = evaluate(data, ",".join([*MODELS, "identity"]), weights, report)
-        claims = check_claims(read_means(report / "summary.csv"))
+        claims = check_claims(read_means(report / "summary.csv", tuple(SCORES)))
         sections.append(f"**Camera: {name}.** Set: `{command}`\n\n{table}\n\n{claims}\n")
     marks = ("<!-- reproduction:start -->", "<!-- reproduction:end -->")
     replace_between(DOC, *marks, "\n".join(sections))

@@ -12,10 +12,37 @@ from __future__ import annotations
 
 import argparse
 
-from _evaluation import CAMERAS, ROOT, add_set_arguments, evaluate, make_set, replace_between
+from _evaluation import (
+    CAMERAS,
+    ROOT,
+    add_set_arguments,
+    evaluate,
+    make_set,
+    read_means,
+    replace_between,
+)
 
 CARD = ROOT / "MODEL_CARD.md"
-METHODS = "twostage,identity,linear,akyuz,landis,masia,masia17,huo,kovaleski"
+OPERATORS = ("linear", "akyuz", "landis", "masia", "masia17", "huo", "kovaleski")
+METHODS = ",".join(["twostage", "identity", *OPERATORS])
+SCORES = {
+    "mu_psnr": "μ-PSNR",
+    "psnr_l": "PSNR-L",
+    "pu21_psnr": "PU21-PSNR",
+    "pu21_ssim": "PU21-SSIM",
+}
+
+
+def margins(means: dict[str, dict[str, float]]) -> str:
+    """The model's margins over identity and over the best classical operator (by μ-PSNR)."""
+    best = max(OPERATORS, key=lambda name: means[name]["mu_psnr"])
+    header = "| margin of twostage over | " + " | ".join(SCORES.values()) + " |"
+    lines = [header, "|---" * (len(SCORES) + 1) + "|"]
+    for name in ("identity", best):
+        label = "identity" if name == "identity" else f"best operator ({name})"
+        cells = [f"{means['twostage'][k] - means[name][k]:+.3f}" for k in SCORES]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def main() -> None:
@@ -27,8 +54,10 @@ def main() -> None:
     for index, (name, options) in enumerate(CAMERAS.items()):
         data = args.work / f"set{index}"
         command = make_set(args, options, data)
-        table = evaluate(data, METHODS, {"twostage": args.weights}, args.work / f"report{index}")
-        sections.append(f"**Camera: {name}.** Set: `{command}`\n\n{table}\n")
+        report = args.work / f"report{index}"
+        table = evaluate(data, METHODS, {"twostage": args.weights}, report)
+        means = margins(read_means(report / "summary.csv", tuple(SCORES)))
+        sections.append(f"**Camera: {name}.** Set: `{command}`\n\n{table}\n\n{means}\n")
     marks = ("<!-- validation:start -->", "<!-- validation:end -->")
     replace_between(CARD, *marks, "\n".join(sections))
 
