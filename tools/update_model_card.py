@@ -5,12 +5,15 @@ For each validation camera it runs ``ldr2hdr make-dataset`` on the held-out scen
 table, unedited, between the ``<!-- validation:start -->`` / ``<!-- validation:end -->`` markers
 of MODEL_CARD.md.
 
-    python tools/update_model_card.py --weights src/ldr2hdr/weights/twostage.safetensors
+    python tools/update_model_card.py --weights src/ldr2hdr/weights/twostage.safetensors \
+        --run runs/default-weights     # also the run's validation curve (<!-- curve:... -->)
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+from pathlib import Path
 
 from _evaluation import (
     CAMERAS,
@@ -45,9 +48,25 @@ def margins(means: dict[str, dict[str, float]]) -> str:
     return "\n".join(lines)
 
 
+def validation_curve(run_dir: Path) -> str:
+    """The run's validation μ-PSNR per step (from metrics.csv) as a two-row Markdown table."""
+    with (run_dir / "metrics.csv").open(newline="") as stream:
+        rows = [r for r in csv.DictReader(stream) if r["tag"] == "val/mu_psnr"]
+    scores = {int(r["step"]): float(r["value"]) for r in rows}  # a re-validated step: the last
+    steps = sorted(scores)
+    return "\n".join(
+        [
+            "| step | " + " | ".join(f"{step:,}" for step in steps) + " |",
+            "|---" * (len(steps) + 1) + "|",
+            "| validation μ-PSNR (dB) | " + " | ".join(f"{scores[s]:.2f}" for s in steps) + " |",
+        ]
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--weights", required=True)
+    parser.add_argument("--run", type=Path, help="the training run: its validation curve too")
     add_set_arguments(parser, "/tmp/ldr2hdr-model-card")
     args = parser.parse_args()
     sections = []
@@ -60,6 +79,9 @@ def main() -> None:
         sections.append(f"**Camera: {name}.** Set: `{command}`\n\n{table}\n\n{means}\n")
     marks = ("<!-- validation:start -->", "<!-- validation:end -->")
     replace_between(CARD, *marks, "\n".join(sections))
+    if args.run is not None:
+        curve = validation_curve(args.run)
+        replace_between(CARD, "<!-- curve:start -->", "<!-- curve:end -->", f"{curve}\n")
 
 
 if __name__ == "__main__":
