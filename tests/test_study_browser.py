@@ -141,7 +141,8 @@ def test_vote_through_a_short_study(browser, study_server, capsys) -> None:
 def test_gallery_page_from_file_url(browser, gallery) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 4000})
     page.goto((gallery / "index.html").as_uri())
-    page.wait_for_load_state("load")
+    # The Ultra HDR and luminance images are loading="lazy": they may arrive after "load".
+    page.wait_for_function("[...document.images].every(image => image.complete)")
     widths = page.evaluate("[...document.images].map(image => image.naturalWidth)")
     assert len(widths) == 1 + 4 * PAIRS and all(width > 0 for width in widths)
     slider = page.locator(".compare input[type=range]").first
