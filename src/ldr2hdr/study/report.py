@@ -103,14 +103,15 @@ def summarise(votes: Sequence[Vote]) -> StudySummary:
         ratings = [getattr(vote, f"rating_{condition}") for vote in votes]
         scores.append(ConditionScore(condition, len(ratings), *mean_with_ci(ratings)))
     preferred = sum(vote.preferred == "reconstruction" for vote in votes)
+    preference_low, preference_high = wilson_interval(preferred, len(votes))
     return StudySummary(
         participants=len({vote.participant for vote in votes}),
         photos=len({vote.photo for vote in votes}),
         scores=tuple(scores),
         preferred_reconstruction=preferred,
         votes=len(votes),
-        preference_low=wilson_interval(preferred, len(votes))[0],
-        preference_high=wilson_interval(preferred, len(votes))[1],
+        preference_low=preference_low,
+        preference_high=preference_high,
     )
 
 

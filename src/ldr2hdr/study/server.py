@@ -157,17 +157,21 @@ def _add_page_routes(app: FastAPI) -> None:
 def _add_api_routes(
     app: FastAPI, study: StudyFolder, store: StudyStore, *, pairs: int, rng: random.Random | None
 ) -> None:
-    def participant_of(request: Request) -> str:
+    def known_participant(request: Request) -> str | None:
         participant = request.cookies.get(COOKIE_NAME, "")
-        if not participant or not store.has_participant(participant):
+        return participant if participant and store.has_participant(participant) else None
+
+    def participant_of(request: Request) -> str:
+        participant = known_participant(request)
+        if participant is None:
             raise HTTPException(403, NO_SESSION)
         return participant
 
     @app.post("/api/session")
     def session(request: Request) -> JSONResponse:
-        participant = request.cookies.get(COOKIE_NAME, "")
-        if not participant or not store.has_participant(participant):
-            participant = store.new_participant(sorted(study.photos), pairs, rng=rng)
+        participant = known_participant(request) or store.new_participant(
+            sorted(study.photos), pairs, rng=rng
+        )
         trials = store.trials(participant)
         response = JSONResponse({"trials": [_trial_json(trial) for trial in trials]})
         response.set_cookie(
