@@ -14,6 +14,7 @@ import numpy as np
 
 from ldr2hdr.evaluate import Prediction, SummaryRow
 from ldr2hdr.io import NTIRE_GAMMA, tonemap
+from ldr2hdr.operators._common import REC709_LUMINANCE
 
 CROP_SIZE = 128
 """Side of the square crop, in pixels (smaller images are shown whole)."""
@@ -23,7 +24,6 @@ CELL_INCHES = 1.7
 BAR_INCHES = (3.2, 0.35)
 """Width of one score panel, and height per method."""
 DPI = 100
-REC709_LUMINANCE = (0.2126, 0.7152, 0.0722)
 
 
 def brightest_window(reference: np.ndarray, size: int) -> tuple[slice, slice]:

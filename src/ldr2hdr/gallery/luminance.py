@@ -17,8 +17,10 @@ from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
-REC709_LUMA = np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
-"""Relative luminance weights of linear Rec. 709 / sRGB RGB (ITU-R BT.709)."""
+from ldr2hdr.operators._common import REC709_LUMINANCE
+
+REC709_LUMA = np.asarray(REC709_LUMINANCE, dtype=np.float32)
+"""Relative luminance weights of linear Rec. 709 / sRGB RGB (ITU-R BT.709), float32."""
 
 LOG2_MIN = -8.0
 """Darkest stop shown (8 stops below the input's white); darker values take the end colour."""

@@ -41,7 +41,7 @@ from torch.nn import functional as F
 
 from ldr2hdr.models.hdrcnn import reflect_pad
 from ldr2hdr.models.registry import register_model
-from ldr2hdr.models.twostage import ModelOutput
+from ldr2hdr.models.twostage import ModelOutput, conv3x3
 
 FEATURES = 64
 GROWTH = 32
@@ -96,7 +96,7 @@ class FeedbackBlock(nn.Module):
         super().__init__()
         self.compress = nn.Conv2d(2 * FEATURES, FEATURES, 1)
         self.blocks = nn.ModuleList(DilatedDenseBlock() for _ in range(DENSE_BLOCKS))
-        self.out = nn.Conv2d(FEATURES, FEATURES, 3, padding=1)
+        self.out = conv3x3(FEATURES, FEATURES)
 
     def forward(
         self, x: Tensor, hidden: Tensor, block_hidden: list[Tensor] | None
@@ -126,9 +126,9 @@ class FHDR(nn.Module):
             raise ValueError(f"iterations must be >= 1, got {iterations!r}")
         self.iterations = iterations
         self.extract1 = nn.Conv2d(3, FEATURES, 3)  # reflect-padded in forward
-        self.extract2 = nn.Conv2d(FEATURES, FEATURES, 3, padding=1)
+        self.extract2 = conv3x3(FEATURES, FEATURES)
         self.feedback = FeedbackBlock()
-        self.reconstruct1 = nn.Conv2d(FEATURES, FEATURES, 3, padding=1)
+        self.reconstruct1 = conv3x3(FEATURES, FEATURES)
         self.reconstruct2 = nn.Conv2d(FEATURES, 3, 3)  # reflect-padded in forward
         self.receptive_radius = (
             EXTRACTION_RADIUS + iterations * FEEDBACK_RADIUS + RECONSTRUCTION_RADIUS

@@ -39,7 +39,7 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 from ldr2hdr.models.registry import register_model
-from ldr2hdr.models.twostage import ModelOutput
+from ldr2hdr.models.twostage import ModelOutput, conv3x3
 
 GAMMA = 2.24  # NTIRE domain: linear = y ** GAMMA
 LOG_OFFSET = 1.0 / 255.0  # the original's offset inside the log
@@ -168,7 +168,7 @@ class SkipFusion(nn.Module):
 def _vgg_stage(in_channels: int, channels: int, convs: int) -> nn.Sequential:
     layers: list[nn.Module] = []
     for index in range(convs):
-        conv = nn.Conv2d(in_channels if index == 0 else channels, channels, 3, padding=1)
+        conv = conv3x3(in_channels if index == 0 else channels, channels)
         nn.init.kaiming_normal_(conv.weight, nonlinearity="relu")
         nn.init.zeros_(conv.bias)
         layers += [conv, nn.ReLU()]
@@ -190,7 +190,7 @@ class HDRCNN(nn.Module):
             stages.append(_vgg_stage(in_channels, channels, convs))
             in_channels = channels
         self.encoder = nn.ModuleList(stages)
-        bottleneck = nn.Conv2d(in_channels, in_channels, 3, padding=1)
+        bottleneck = conv3x3(in_channels, in_channels)
         nn.init.kaiming_normal_(bottleneck.weight, nonlinearity="relu")
         self.bottleneck = nn.Sequential(bottleneck, nn.BatchNorm2d(in_channels), nn.ReLU())
         skip_channels = [channels for channels, _ in reversed(VGG16_STAGES)]
