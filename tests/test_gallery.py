@@ -11,6 +11,7 @@ import cv2
 import numpy as np
 import pytest
 import torch
+from _gallery_helpers import fake_reconstruct
 from matplotlib import colormaps
 from PIL import Image
 
@@ -33,14 +34,8 @@ from ldr2hdr.inference import Reconstructor
 from ldr2hdr.io import read_hdr, tonemap
 from ldr2hdr.models import create_model, save_weights
 
-GAIN = 4.0  # the fake reconstruction: linear = GAIN * (pixel / 255) ** 2.2
 JPEG_MAX_ERROR = 8  # 8-bit codes, JPEG quality 95 without chroma subsampling, smooth images
 JPEG_MEAN_ERROR = 1.0
-
-
-def fake_reconstruct(pixels: np.ndarray) -> np.ndarray:
-    """A known stand-in for the network: uint8 sRGB → linear, 4× brighter than a 2.2 decode."""
-    return (GAIN * (pixels.astype(np.float32) / 255) ** 2.2).astype(np.float32)
 
 
 def gradient_photo(path: Path, width: int, height: int) -> Path:

@@ -11,22 +11,21 @@ import random
 import re
 import signal
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
-from PIL import Image
+from _gallery_helpers import noise_gallery, start_study_server
 
 pytest.importorskip("fastapi", reason="the study server needs the 'study' extra (fastapi)")
 uvicorn = pytest.importorskip("uvicorn", reason="the study server needs the 'study' extra")
 
 from ldr2hdr.cli import main  # noqa: E402
 from ldr2hdr.errors import Ldr2HdrError  # noqa: E402
-from ldr2hdr.gallery import build_gallery, read_manifest  # noqa: E402
+from ldr2hdr.gallery import read_manifest  # noqa: E402
 from ldr2hdr.study import read_votes, summarise, t_quantile_975, wilson_interval  # noqa: E402
 from ldr2hdr.study.files import load_study_folder  # noqa: E402
 from ldr2hdr.study.server import bind, create_app  # noqa: E402
@@ -37,21 +36,10 @@ PHOTOS = ("alpha", "beta", "gamma")
 START_TIMEOUT_S = 60
 
 
-def _fake_reconstruct(pixels: np.ndarray) -> np.ndarray:
-    return (3.0 * (pixels.astype(np.float32) / 255) ** 2.2).astype(np.float32)
-
-
 @pytest.fixture(scope="module")
 def gallery(tmp_path_factory) -> Path:
     """A gallery of three small photos (a known stand-in for the network, no weights)."""
-    root = tmp_path_factory.mktemp("study")
-    (root / "photos").mkdir()
-    for seed, name in enumerate(PHOTOS):
-        pixels = np.random.default_rng(seed).integers(0, 256, (12, 16, 3), dtype=np.uint8)
-        Image.fromarray(pixels).save(root / "photos" / f"{name}.png")
-    photos = sorted((root / "photos").iterdir())
-    build_gallery(photos, root / "gallery", _fake_reconstruct, box=None)
-    return root / "gallery"
+    return noise_gallery(tmp_path_factory.mktemp("study"), list(PHOTOS), (12, 16), box=None)
 
 
 class Client:
@@ -347,22 +335,12 @@ def test_results_need_the_token(server) -> None:
     assert status == 200 and b"1 votes on 1 photos" in page
 
 
-def _start_cli_server(gallery: Path, db: Path) -> tuple[subprocess.Popen, int]:
-    command = [sys.executable, "-m", "ldr2hdr", "study", "serve", str(gallery)]
-    command += ["--port", "0", "--db", str(db), "--pairs", "2"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    for line in process.stdout:
-        match = re.match(r"participants: http://127\.0\.0\.1:(\d+)/", line)
-        if match:
-            return process, int(match.group(1))
-    raise AssertionError(f"the server exited with {process.wait()} before printing its address")
-
-
 def test_votes_survive_kill_9(gallery, tmp_path) -> None:
     db = tmp_path / "study.sqlite"
-    process, port = _start_cli_server(gallery, db)
+    process, urls = start_study_server(gallery, db, pairs=2)
     try:
-        client = Client(port)
+        assert urls["participants"].startswith("http://127.0.0.1:")
+        client = Client(urlsplit(urls["participants"]).port)
         trial = client.session()[0]
         assert (
             client.request("POST", "/api/vote", _vote(trial, rating_left=2, rating_right=4))[0]

@@ -9,16 +9,13 @@ from __future__ import annotations
 import re
 import signal
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
+from _gallery_helpers import noise_gallery, start_study_server
 
 from ldr2hdr.cli import main
-from ldr2hdr.gallery import build_gallery
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -40,19 +37,10 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright pac
 pytest.importorskip("fastapi", reason="the study server needs the 'study' extra (fastapi)")
 
 
-def _fake_reconstruct(pixels: np.ndarray) -> np.ndarray:
-    return (3.0 * (pixels.astype(np.float32) / 255) ** 2.2).astype(np.float32)
-
-
 @pytest.fixture(scope="module")
 def gallery(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("browser")
-    (root / "photos").mkdir()
-    for seed in range(PAIRS):
-        pixels = np.random.default_rng(seed).integers(0, 256, (48, 64, 3), dtype=np.uint8)
-        Image.fromarray(pixels).save(root / "photos" / f"photo{seed}.png")
-    build_gallery(sorted((root / "photos").iterdir()), root / "gallery", _fake_reconstruct)
-    return root / "gallery"
+    names = [f"photo{seed}" for seed in range(PAIRS)]
+    return noise_gallery(tmp_path_factory.mktemp("browser"), names, (48, 64))
 
 
 @pytest.fixture(scope="module")
@@ -67,19 +55,7 @@ def browser():
 def study_server(gallery, tmp_path):
     """``ldr2hdr study serve`` in a subprocess: (participant URL, results URL, database)."""
     db = tmp_path / "study.sqlite"
-    command = [sys.executable, "-m", "ldr2hdr", "study", "serve", str(gallery)]
-    command += ["--port", "0", "--db", str(db), "--pairs", str(PAIRS)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    urls = {}
-    for line in process.stdout:
-        match = re.match(r"(participants|results): +(http://\S+)", line)
-        if match:
-            urls[match.group(1)] = match.group(2)
-        if {"participants", "results"} <= urls.keys():
-            break
-    assert {"participants", "results"} <= urls.keys(), (
-        f"the server exited with {process.poll()} before printing its URLs"
-    )
+    process, urls = start_study_server(gallery, db, pairs=PAIRS)
     yield urls["participants"], urls["results"], db
     process.send_signal(signal.SIGINT)
     process.wait(timeout=30)
