@@ -12,34 +12,26 @@ import contextlib
 import functools
 import os
 from collections.abc import Callable
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
 
-from ldr2hdr.errors import WeightsError
 from ldr2hdr.inference.memory import auto_tile_size
 from ldr2hdr.inference.tiling import apply_tiled, tile_grid
 from ldr2hdr.models import load_weights
+from ldr2hdr.models.presets import DEFAULT_PRESET, preset_path, resolve_weights
 
 NTIRE_GAMMA = 2.24
-DEFAULT_WEIGHTS = "twostage.safetensors"
 PRECISIONS = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 DEVICES = ("auto", "cpu", "cuda", "mps")
 UINT8_MAX = 255.0
 
 
 def default_weights_path() -> Path:
-    """The weights file that ships inside the package."""
-    path = Path(str(resources.files("ldr2hdr") / "weights" / DEFAULT_WEIGHTS))
-    if not path.is_file():
-        raise WeightsError(
-            f"this installation has no packaged default weights ({path} is missing); "
-            "pass a weights file (--weights FILE, or weights=...)"
-        )
-    return path
+    """The packaged weights of the default preset (``photo``)."""
+    return preset_path(DEFAULT_PRESET)
 
 
 def resolve_device(device: str | torch.device) -> torch.device:
@@ -77,8 +69,9 @@ class Reconstructor:
     """A loaded HDR reconstruction model; call it on images.
 
     Args:
-        weights: a weights file (safetensors, see :func:`ldr2hdr.models.save_weights`); ``None``
-            takes the packaged default weights.
+        weights: a preset name (``photo``, ``ntire``; see :mod:`ldr2hdr.models.presets`) or a
+            weights file (safetensors, see :func:`ldr2hdr.models.save_weights`); ``None`` takes
+            the default preset, ``photo``.
         device: ``auto``, ``cpu``, ``cuda`` or ``mps``.
         precision: ``fp32``, ``bf16`` or ``fp16`` (autocast; the result is float32 either way).
         tile: core tile side in pixels; ``None`` picks it from the free memory, ``0`` disables
@@ -98,7 +91,7 @@ class Reconstructor:
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}; got {precision!r}")
         if tile is not None and (not isinstance(tile, int) or tile < 0):
             raise ValueError(f"tile must be None, 0 or a positive number of pixels; got {tile!r}")
-        self.weights = Path(weights) if weights is not None else default_weights_path()
+        self.weights = resolve_weights(weights)
         self.device = resolve_device(device)
         self.precision = precision
         self.model = self._load(self.weights, self.device)
@@ -189,5 +182,5 @@ def reconstruct(
     Returns:
         float32 H×W×3 linear HDR, ≥ 0, relative to the input's exposure (1.0 = its white).
     """
-    key = None if weights is None else str(Path(weights).resolve())
+    key = str(resolve_weights(weights).resolve())
     return _cached(key, device, precision, tile)(image)

@@ -48,11 +48,15 @@ class ModelConfig:
             paper's two-stage recipe; any other model with one optimiser and the stage-II loss.
         end_to_end: two-stage only: stage II's loss also flows into stage I (``detach=False``).
         options: extra keyword options for ``create_model``.
+        init: start from these generator weights instead of a fresh initialisation: a weights
+            file (``.safetensors`` of the same architecture) or a packaged preset name
+            (``photo``, ``ntire``); empty = the model's own initialisation.
     """
 
     name: str = "twostage"
     end_to_end: bool = False
     options: dict[str, Any] = field(default_factory=dict)
+    init: str = ""
 
 
 @dataclass

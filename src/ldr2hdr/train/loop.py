@@ -35,6 +35,8 @@ from torch import Tensor, nn
 from ldr2hdr.data import Sample
 from ldr2hdr.losses import Stage1Loss, Stage2Loss, discriminator_loss
 from ldr2hdr.models import Discriminator, TwoStage, create_model
+from ldr2hdr.models.presets import resolve_weights
+from ldr2hdr.models.weights import WeightsError, load_weights
 from ldr2hdr.train.config import ConfigError, TrainConfig
 from ldr2hdr.train.distributed import DistContext, all_ranks_true, wrap_ddp
 
@@ -85,9 +87,15 @@ def build_generator(config: TrainConfig) -> nn.Module:
             f"model.end_to_end = true needs model.name = 'twostage', got {config.model.name!r}"
         )
     try:
-        return create_model(config.model.name, **options)
+        model = create_model(config.model.name, **options)
     except (ValueError, TypeError) as exc:
         raise ConfigError(f"model: {exc}") from exc
+    if config.model.init:
+        try:
+            load_weights(resolve_weights(config.model.init), model)
+        except (WeightsError, ValueError) as exc:
+            raise ConfigError(f"model.init = {config.model.init!r}: {exc}") from exc
+    return model
 
 
 def _finite(values: list[Tensor]) -> bool:
