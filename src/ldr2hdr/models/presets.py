@@ -1,4 +1,4 @@
-"""Packaged weight presets, one per camera, and the rule that turns a ``--weights`` value into a file.
+"""Packaged weight presets, one per camera, and how a ``--weights`` value becomes a file.
 
 A preset is a weights file that ships inside the package (``ldr2hdr/weights/NAME.safetensors``):
 
