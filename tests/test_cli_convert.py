@@ -105,8 +105,8 @@ def test_user_errors_are_one_line(tmp_path, monkeypatch, capsys, args, message) 
 
 
 def test_missing_default_weights_is_a_clear_error(tmp_path, monkeypatch, capsys) -> None:
-    import ldr2hdr.inference.reconstructor as rec
+    from ldr2hdr.models import presets
 
-    monkeypatch.setattr(rec, "DEFAULT_WEIGHTS", "absent.safetensors")
+    monkeypatch.setitem(presets.PRESET_FILES, "photo", "absent.safetensors")
     assert _convert(_photo(tmp_path / "a.png")) == 2
-    assert "no packaged default weights" in capsys.readouterr().err
+    assert "no packaged weights" in capsys.readouterr().err

@@ -144,10 +144,10 @@ def test_existing_report_is_not_overwritten(dataset: Path, tmp_path: Path, capsy
 def test_twostage_without_packaged_weights_is_a_clear_error(
     dataset: Path, tmp_path: Path, monkeypatch
 ) -> None:
-    import ldr2hdr.inference.reconstructor as reconstructor
+    from ldr2hdr.models import presets
 
-    monkeypatch.setattr(reconstructor.resources, "files", lambda package: tmp_path)
-    with pytest.raises(WeightsError, match="no packaged default weights"):
+    monkeypatch.setitem(presets.PRESET_FILES, "photo", "absent.safetensors")
+    with pytest.raises(WeightsError, match="no packaged weights"):
         evaluate(dataset, ["twostage"])
 
 

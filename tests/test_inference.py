@@ -122,7 +122,8 @@ def test_top_level_names() -> None:
 
 def test_missing_default_weights_message(monkeypatch, tmp_path) -> None:
     import ldr2hdr.inference.reconstructor as rec
+    from ldr2hdr.models import presets
 
-    monkeypatch.setattr(rec, "DEFAULT_WEIGHTS", "absent.safetensors")
-    with pytest.raises(WeightsError, match="no packaged default weights"):
+    monkeypatch.setitem(presets.PRESET_FILES, "photo", "absent.safetensors")
+    with pytest.raises(WeightsError, match="no packaged weights"):
         rec.default_weights_path()

@@ -197,6 +197,22 @@ def test_end_to_end_sends_stage2_gradient_into_stage1(scenes) -> None:
         assert same == name.startswith("stage2."), name
 
 
+def test_model_init_starts_from_weights(scenes, tmp_path) -> None:
+    from ldr2hdr.models import load_weights, save_weights
+    from ldr2hdr.models.presets import preset_path
+
+    photo = load_weights(preset_path("photo"))
+    trainer = Trainer(tiny_config(scenes, model={"init": "photo"}), CPU)
+    for name, value in photo.state_dict().items():
+        assert torch.equal(trainer.model.state_dict()[name], value), name
+    stage2 = Trainer(tiny_config(scenes, model={"name": "stage2"}), CPU).model
+    save_weights(stage2, tmp_path / "stage2.safetensors")
+    with pytest.raises(ConfigError, match=r"model.init = .*not 'twostage'"):
+        Trainer(tiny_config(scenes, model={"init": str(tmp_path / "stage2.safetensors")}), CPU)
+    with pytest.raises(ConfigError, match="model.init = 'phot': unknown weights preset"):
+        Trainer(tiny_config(scenes, model={"init": "phot"}), CPU)
+
+
 def test_ablation_model_trains_one_generator(scenes) -> None:
     trainer = Trainer(tiny_config(scenes, model={"name": "stage2"}), CPU)
     assert set(trainer.optimizers) == {"generator"} and trainer.discriminator is None

@@ -39,7 +39,9 @@ def make_set(args: argparse.Namespace, options: list[str], out: Path) -> str:
     """Write one validation set with ``ldr2hdr make-dataset``; return its command line."""
     command = ["ldr2hdr", "make-dataset", str(args.hdr_dir), str(out)]
     command += ["--count", str(args.count), "--seed", str(args.seed), "--size", args.size]
-    command += ["--scenes", args.scenes, *options]
+    if args.scenes:
+        command += ["--scenes", args.scenes]
+    command += options
     run([*command, "--overwrite"])
     return " ".join([*command[:3], "SET", *command[4:]])
 

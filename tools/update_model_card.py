@@ -1,51 +1,139 @@
-"""Regenerate MODEL_CARD.md's validation tables with the project's own commands.
+"""Regenerate MODEL_CARD.md's validation tables for every weight preset with the project's commands.
 
-For each validation camera it runs ``ldr2hdr make-dataset`` on the held-out scenes
-(configs/val-scenes.txt) and ``ldr2hdr evaluate`` on the result, then copies the evaluation's
-table, unedited, between the ``<!-- validation:start -->`` / ``<!-- validation:end -->`` markers
-of MODEL_CARD.md.
+For each validation set it scores both presets, ``identity`` and the classical operators with
+``ldr2hdr evaluate`` and writes one table per set, built from the evaluation's summary.csv, between
+the ``<!-- validation:start -->`` / ``<!-- validation:end -->`` markers of MODEL_CARD.md. The sets:
 
-    python tools/update_model_card.py --weights src/ldr2hdr/weights/twostage.safetensors \
-        --run runs/default-weights     # also the run's validation curve (<!-- curve:... -->)
+- each simulated camera (``ldr2hdr make-dataset`` on the held-out scenes of configs/val-scenes.txt);
+- the real camera pairs (``--real-pairs``, NTIRE layout: one real 8-bit frame of a bracketed stack
+  against the merge of the stack), scored as they are;
+- with ``--photo-sets``: the real pairs' references (HDR photographs, not panoramas) shot again
+  through each simulated camera.
+
+    python tools/update_model_card.py                        # the packaged presets
+    python tools/update_model_card.py --preset ntire=runs/preset-ntire/model.safetensors \
+        --run ntire=runs/preset-ntire                       # also that run's validation curve
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import math
+import tempfile
 from pathlib import Path
 
-from _evaluation import (
-    CAMERAS,
-    ROOT,
-    add_set_arguments,
-    evaluate,
-    make_set,
-    read_means,
-    replace_between,
-)
+from _evaluation import CAMERAS, ROOT, add_set_arguments, make_set, replace_between, run
 
 CARD = ROOT / "MODEL_CARD.md"
+PRESETS = ("photo", "ntire")
 OPERATORS = ("linear", "akyuz", "landis", "masia", "masia17", "huo", "kovaleski")
-METHODS = ",".join(["twostage", "identity", *OPERATORS])
 SCORES = {
     "mu_psnr": "μ-PSNR",
     "psnr_l": "PSNR-L",
     "pu21_psnr": "PU21-PSNR",
     "pu21_ssim": "PU21-SSIM",
 }
+RATIOS = {
+    "midtone_ratio": "mid-tone ratio",
+    "reference_midtone_ratio": "reference's",
+    "highlight_ratio": "p99.9 ratio",
+}
+Means = dict[str, dict[str, float]]
 
 
-def margins(means: dict[str, dict[str, float]]) -> str:
-    """The model's margins over identity and over the best classical operator (by μ-PSNR)."""
-    best = max(OPERATORS, key=lambda name: means[name]["mu_psnr"])
-    header = "| margin of twostage over | " + " | ".join(SCORES.values()) + " |"
-    lines = [header, "|---" * (len(SCORES) + 1) + "|"]
-    for name in ("identity", best):
-        label = "identity" if name == "identity" else f"best operator ({name})"
-        cells = [f"{means['twostage'][k] - means[name][k]:+.3f}" for k in SCORES]
-        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+def named_path(text: str) -> tuple[str, str]:
+    """argparse type: ``PRESET=PATH``."""
+    name, sep, path = text.partition("=")
+    if not sep or name not in PRESETS or not path:
+        raise argparse.ArgumentTypeError(f"expected PRESET=PATH with PRESET in {PRESETS}: {text!r}")
+    return name, path
+
+
+def evaluate_set(data: Path, presets: dict[str, str], operators: list[str], work: Path) -> Means:
+    """Mean scores and median ratios per method on one set: ``photo``, ``ntire``, then the rest."""
+    means: Means = {}
+    for preset, weights in presets.items():
+        report = work / f"report-{preset}"
+        command = ["ldr2hdr", "evaluate", str(data), "--methods", "twostage", "--out", str(report)]
+        run([*command, "--weights", f"twostage={weights}", "--overwrite", "--device", "cpu"])
+        means[preset] = read_summary(report)["twostage"]
+    report = work / "report-operators"
+    methods = ",".join(["identity", *operators])
+    run(["ldr2hdr", "evaluate", str(data), "--methods", methods, "--out", str(report)])
+    means.update(read_summary(report))
+    return means
+
+
+def read_summary(report: Path) -> Means:
+    """Scores and ratios per method from an evaluation's summary.csv."""
+    keys = (*SCORES, *RATIOS, "images")
+    with (report / "summary.csv").open(newline="") as stream:
+        return {row["method"]: {k: float(row[k]) for k in keys} for row in csv.DictReader(stream)}
+
+
+def table(means: Means) -> str:
+    """One row per method: images, the four scores, the three ratios."""
+    labels = [label if key == "pu21_ssim" else f"{label} (dB)" for key, label in SCORES.items()]
+    header = ["method", "images", *labels, *RATIOS.values()]
+    lines = ["| " + " | ".join(header) + " |", "|---" * len(header) + "|"]
+    for name, row in means.items():
+        label = f"twostage, preset `{name}`" if name in PRESETS else name
+        scores = [f"{row[k]:.4f}" if k == "pu21_ssim" else f"{row[k]:.2f}" for k in SCORES]
+        ratios = ["–" if math.isnan(row[k]) else f"{row[k]:.3f}" for k in RATIOS]
+        lines.append(f"| {label} | {int(row['images'])} | " + " | ".join([*scores, *ratios]) + " |")
     return "\n".join(lines)
+
+
+def margins(means: Means) -> str:
+    """Each preset's margins over identity and over the best operator (by μ-PSNR) in the set."""
+    operators = [name for name in means if name in OPERATORS]
+    best = max(operators, key=lambda name: means[name]["mu_psnr"]) if operators else None
+    header = "| margin | " + " | ".join(SCORES.values()) + " |"
+    lines = [header, "|---" * (len(SCORES) + 1) + "|"]
+    for preset in (name for name in means if name in PRESETS):
+        for other in ("identity", best):
+            if other is None:
+                continue
+            label = "identity" if other == "identity" else f"best operator ({other})"
+            cells = [f"{means[preset][k] - means[other][k]:+.3f}" for k in SCORES]
+            lines.append(f"| `{preset}` over {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def photo_references(real_pairs: Path, out: Path) -> Path:
+    """The real pairs' references written as linear EXR files (HDR photographs to shoot again)."""
+    import numpy as np
+
+    from ldr2hdr.data.ntire import find_frames
+    from ldr2hdr.io import read_ntire, write_hdr
+
+    out.mkdir(parents=True, exist_ok=True)
+    for frame in find_frames(real_pairs):
+        linear = np.power(read_ntire(frame.path("gt")), np.float32(2.24))
+        write_hdr(out / f"{frame.frame_id}.exr", linear, "exr", overwrite=True)
+    return out
+
+
+def sets(args: argparse.Namespace, work: Path) -> list[tuple[str, str, Path]]:
+    """(title, how it was made, folder) of every validation set, made on the way."""
+    result = []
+    for index, (name, options) in enumerate(CAMERAS.items()):
+        data = work / f"set{index}"
+        command = make_set(args, options, data)
+        result.append((f"held-out scenes, camera: {name}", f"`{command}`", data))
+    if args.real_pairs is not None:
+        how = f"`{args.real_pairs}` as it is (real 8-bit frames, merged stacks as references)"
+        result.append(("real camera pairs", how, args.real_pairs))
+    if args.real_pairs is not None and args.photo_sets:
+        photos = photo_references(args.real_pairs, work / "photo-references")
+        for index, (name, options) in enumerate(CAMERAS.items()):
+            data = work / f"photo-set{index}"
+            photo_args = argparse.Namespace(**{**vars(args), "hdr_dir": photos, "scenes": None})
+            command = make_set(photo_args, options, data)
+            how = f"`{command}` (HDR = the real pairs' references)"
+            result.append((f"real HDR photographs, camera: {name}", how, data))
+    return result
 
 
 def validation_curve(run_dir: Path) -> str:
@@ -65,23 +153,31 @@ def validation_curve(run_dir: Path) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--weights", required=True)
-    parser.add_argument("--run", type=Path, help="the training run: its validation curve too")
-    add_set_arguments(parser, "/tmp/ldr2hdr-model-card")
+    parser.add_argument("--preset", type=named_path, action="append", default=[])
+    parser.add_argument("--run", type=named_path, action="append", default=[])
+    parser.add_argument("--real-pairs", type=Path, default=Path("../shared/data/real-pairs"))
+    parser.add_argument("--photo-sets", action="store_true")
+    parser.add_argument("--operators", default=",".join(OPERATORS))
+    add_set_arguments(parser, tempfile.gettempdir() + "/ldr2hdr-model-card")
     args = parser.parse_args()
+    presets = {name: name for name in PRESETS} | dict(args.preset)
+    operators = [name for name in args.operators.split(",") if name]
+    args.real_pairs = ROOT / args.real_pairs
+    if not args.real_pairs.is_dir():
+        print(f"no real pairs at {args.real_pairs}: skipping that set")
+        args.real_pairs = None
     sections = []
-    for index, (name, options) in enumerate(CAMERAS.items()):
-        data = args.work / f"set{index}"
-        command = make_set(args, options, data)
-        report = args.work / f"report{index}"
-        table = evaluate(data, METHODS, {"twostage": args.weights}, report)
-        means = margins(read_means(report / "summary.csv", tuple(SCORES)))
-        sections.append(f"**Camera: {name}.** Set: `{command}`\n\n{table}\n\n{means}\n")
-    marks = ("<!-- validation:start -->", "<!-- validation:end -->")
-    replace_between(CARD, *marks, "\n".join(sections))
-    if args.run is not None:
-        curve = validation_curve(args.run)
-        replace_between(CARD, "<!-- curve:start -->", "<!-- curve:end -->", f"{curve}\n")
+    for index, (title, how, data) in enumerate(sets(args, args.work)):
+        means = evaluate_set(data, presets, operators, args.work / f"reports{index}")
+        sections.append(
+            f"**{title[0].upper()}{title[1:]}.** Set: {how}\n\n{table(means)}\n\n{margins(means)}\n"
+        )
+    replace_between(
+        CARD, "<!-- validation:start -->", "<!-- validation:end -->", "\n".join(sections)
+    )
+    for name, run_dir in args.run:
+        marks = (f"<!-- curve:{name}:start -->", f"<!-- curve:{name}:end -->")
+        replace_between(CARD, *marks, f"{validation_curve(Path(run_dir))}\n")
 
 
 if __name__ == "__main__":

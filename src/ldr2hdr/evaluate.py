@@ -25,7 +25,16 @@ from ldr2hdr.data.ntire import check_frame, find_frames
 from ldr2hdr.errors import Ldr2HdrError, WeightsError
 from ldr2hdr.io import read_ldr, read_ntire
 from ldr2hdr.io._atomic import write_files_atomically
-from ldr2hdr.metrics import mean_scores, mu_psnr, psnr_l, pu21_psnr, pu21_ssim
+from ldr2hdr.metrics import (
+    highlight_ratio,
+    mean_scores,
+    median_finite,
+    midtone_ratio,
+    mu_psnr,
+    psnr_l,
+    pu21_psnr,
+    pu21_ssim,
+)
 from ldr2hdr.operators import list_operators, operator_ntire
 
 METRICS = {"psnr_l": psnr_l, "mu_psnr": mu_psnr, "pu21_psnr": pu21_psnr, "pu21_ssim": pu21_ssim}
@@ -37,6 +46,16 @@ METRIC_LABELS = {
     "pu21_psnr": "PU21-PSNR (dB)",
     "pu21_ssim": "PU21-SSIM",
 }
+DIAGNOSTICS = {
+    "midtone_ratio": "mid-tone ratio",
+    "reference_midtone_ratio": "reference's",
+    "highlight_ratio": "p99.9 ratio",
+}
+"""Per-frame diagnostics (not scores), summarised by their median: the method's
+:func:`~ldr2hdr.metrics.midtone_ratio` (1.0 = well-exposed input pixels left alone), the
+reference's own, and :func:`~ldr2hdr.metrics.highlight_ratio` (output's 99.9th-percentile
+luminance over the reference's)."""
+
 DEFAULT_NETWORK = "twostage"
 REPORT_FILES = ("scores.csv", "summary.csv", "report.md", "crops.png", "scores.png")
 
@@ -57,11 +76,17 @@ class ScoreRecord:
     pu21_ssim: float
     parameters: int
     seconds: float
+    midtone_ratio: float = math.nan
+    reference_midtone_ratio: float = math.nan
+    highlight_ratio: float = math.nan
 
 
 @dataclass(frozen=True)
 class SummaryRow:
-    """Means over the frames of one method; ``inf_scores`` counts +inf per-image scores."""
+    """Means over the frames of one method; ``inf_scores`` counts +inf per-image scores.
+
+    The three ratios are medians over the frames (see :data:`DIAGNOSTICS`).
+    """
 
     method: str
     images: int
@@ -72,6 +97,9 @@ class SummaryRow:
     parameters: int
     seconds_per_image: float
     inf_scores: int
+    midtone_ratio: float = math.nan
+    reference_midtone_ratio: float = math.nan
+    highlight_ratio: float = math.nan
 
 
 @dataclass(frozen=True)
@@ -101,15 +129,15 @@ class Method:
 def _network(
     name: str, weights: str | os.PathLike | None, *, device: str, tile: int | None
 ) -> Method:
-    from ldr2hdr.inference import Reconstructor, default_weights_path
+    from ldr2hdr.inference import Reconstructor
     from ldr2hdr.models import read_weights_metadata
+    from ldr2hdr.models.presets import resolve_weights
 
-    if weights is None:
-        if name != DEFAULT_NETWORK:
-            raise WeightsError(
-                f"method {name!r} is a network and needs weights: pass --weights {name}=FILE"
-            )
-        weights = default_weights_path()
+    if weights is None and name != DEFAULT_NETWORK:
+        raise WeightsError(
+            f"method {name!r} is a network and needs weights: pass --weights {name}=FILE"
+        )
+    weights = resolve_weights(weights)
     arch = read_weights_metadata(weights)["arch"]
     if arch != name:
         raise WeightsError(f"{weights}: weights are for {arch!r}, not for method {name!r}")
@@ -180,6 +208,15 @@ def score(prediction: np.ndarray, reference: np.ndarray) -> dict[str, float]:
     return {key: metric(prediction, reference) for key, metric in METRICS.items()}
 
 
+def diagnose(prediction: np.ndarray, reference: np.ndarray, ldr: np.ndarray) -> dict[str, float]:
+    """The :data:`DIAGNOSTICS` of one prediction (NTIRE domain) given its input ``ldr`` [0, 1]."""
+    return {
+        "midtone_ratio": midtone_ratio(prediction, ldr),
+        "reference_midtone_ratio": midtone_ratio(reference, ldr),
+        "highlight_ratio": highlight_ratio(prediction, reference),
+    }
+
+
 def evaluate(
     data_dir: str | os.PathLike,
     methods: Sequence[str],
@@ -223,14 +260,14 @@ def evaluate(
             start = time.perf_counter()
             ntire = method.predict(ldr)
             seconds = time.perf_counter() - start
-            scores = score(ntire, reference)
             records.append(
                 ScoreRecord(
                     frame.frame_id,
                     method.name,
-                    **scores,
+                    **score(ntire, reference),
                     parameters=method.parameters,
                     seconds=seconds,
+                    **diagnose(ntire, reference, ldr),
                 )
             )
             if on_prediction is not None:
@@ -255,6 +292,7 @@ def summarise(records: Sequence[ScoreRecord]) -> list[SummaryRow]:
         means = {key: mean_scores(getattr(r, key) for r in own) for key in METRICS}
         infinite = sum(math.isinf(getattr(r, key)) for r in own for key in METRICS)
         seconds = float(np.mean([r.seconds for r in own]))
+        ratios = {key: median_finite(getattr(r, key) for r in own) for key in DIAGNOSTICS}
         rows.append(
             SummaryRow(
                 name,
@@ -263,6 +301,7 @@ def summarise(records: Sequence[ScoreRecord]) -> list[SummaryRow]:
                 parameters=own[0].parameters,
                 seconds_per_image=seconds,
                 inf_scores=infinite,
+                **ratios,
             )
         )
     return rows
@@ -270,7 +309,8 @@ def summarise(records: Sequence[ScoreRecord]) -> list[SummaryRow]:
 
 def format_table(rows: Sequence[SummaryRow]) -> str:
     """A Markdown table of the summary (scores to 2–4 decimals, parameters with separators)."""
-    header = ["method", "images", *METRIC_LABELS.values(), "parameters", "s / image"]
+    header = ["method", "images", *METRIC_LABELS.values(), *DIAGNOSTICS.values()]
+    header += ["parameters", "s / image"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for row in rows:
         cells = [
@@ -280,6 +320,7 @@ def format_table(rows: Sequence[SummaryRow]) -> str:
             f"{row.mu_psnr:.2f}",
             f"{row.pu21_psnr:.2f}",
             f"{row.pu21_ssim:.4f}",
+            *(f"{getattr(row, key):.3f}" for key in DIAGNOSTICS),
             f"{row.parameters:,}",
             f"{row.seconds_per_image:.3f}",
         ]
@@ -312,6 +353,10 @@ def report_markdown(rows: Sequence[SummaryRow], *, data_dir: str | os.PathLike) 
         "challenge's `np.mean` does, so one +inf image makes a method's mean +inf; "
         f"+inf per-image scores in this table: {sum(row.inf_scores for row in rows)} "
         "(column `inf_scores` of summary.csv).\n"
+        "- Mid-tone ratio: median over the input's well-exposed pixels (linear max channel "
+        "0.1–0.8, input linearised as `ldr**2.24`) of output / input (linear); 1.0 leaves them "
+        "alone; *reference's*: the same for the reference. p99.9 ratio: the output's 99.9th "
+        "percentile of linear luminance over the reference's. Medians over the frames.\n"
         "- Operators (parameters 0) are rescaled so that their well-exposed pixels match the "
         "linearised input in the median (docs/evaluation.md).\n"
         "- s / image: wall-clock seconds of the prediction only (no file reading, no scoring); "

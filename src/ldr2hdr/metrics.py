@@ -269,3 +269,58 @@ def mean_scores(scores: Iterable[float], *, inf_cap: float | None = None) -> flo
             raise ValueError(f"inf_cap must be finite or None, got {inf_cap!r}")
         values = np.where(values == math.inf, inf_cap, values)
     return float(values.mean())
+
+
+MIDTONE_RANGE = (0.1, 0.8)
+"""Linear max-channel range of the input pixels that :func:`midtone_ratio` calls well exposed."""
+
+HIGHLIGHT_PERCENTILE = 99.9
+"""Percentile of linear luminance compared by :func:`highlight_ratio`."""
+
+
+def midtone_ratio(pred: np.ndarray, ldr: np.ndarray) -> float:
+    """How much a method changes the well-exposed pixels of its input (1.0 = left alone).
+
+    The median over the input's well-exposed pixels (linear max channel in :data:`MIDTONE_RANGE`,
+    the input linearised as ``ldr**2.24``) of ``sum(pred_linear) / sum(input_linear)`` over the
+    three channels. Under the gamma-2.24 camera the reference itself scores ≈ 1.0.
+
+    Args:
+        pred: H×W×3 float, NTIRE domain (``linear**(1/2.24)``, 1.0 = the input's white), ≥ 0.
+        ldr: H×W×3 float, the 8-bit input divided by 255, in [0, 1].
+
+    Returns:
+        The ratio (linear), or nan when the input has no well-exposed pixel.
+    """
+    pred64, ldr64 = _as_image_pair(pred, ldr, non_negative=True)
+    linear_in = ldr64**NTIRE_GAMMA
+    peak = linear_in.max(axis=-1)
+    mask = (peak >= MIDTONE_RANGE[0]) & (peak <= MIDTONE_RANGE[1])
+    if not mask.any():
+        return math.nan
+    ratio = (pred64**NTIRE_GAMMA).sum(axis=-1)[mask] / linear_in.sum(axis=-1)[mask]
+    return float(np.median(ratio))
+
+
+def highlight_ratio(pred: np.ndarray, ref: np.ndarray) -> float:
+    """The prediction's 99.9th-percentile linear luminance over the reference's (1.0 = as bright).
+
+    Args:
+        pred, ref: H×W×3 float, NTIRE domain, ≥ 0.
+
+    Returns:
+        ``P99.9(L_pred) / P99.9(L_ref)`` with L the Rec. 709 luminance of the linear images;
+        nan when the reference's percentile is 0 (a black reference).
+    """
+    pred64, ref64 = _as_image_pair(pred, ref, non_negative=True)
+    top = [
+        float(np.percentile(_luminance(x**NTIRE_GAMMA), HIGHLIGHT_PERCENTILE))
+        for x in (pred64, ref64)
+    ]
+    return top[0] / top[1] if top[1] > 0 else math.nan
+
+
+def median_finite(values: Iterable[float]) -> float:
+    """Median of the non-nan values (nan when there is none): a set-level diagnostic ratio."""
+    kept = np.asarray([v for v in values if not math.isnan(v)], dtype=np.float64)
+    return float(np.median(kept)) if kept.size else math.nan

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from pathlib import Path
 
 
 def int_at_least(minimum: int) -> Callable[[str], int]:
@@ -46,10 +45,21 @@ def set_threads(threads: int | None) -> None:
         torch.set_num_threads(threads)
 
 
+WEIGHTS_HELP = (
+    "a packaged preset — photo (default: phones and cameras, sRGB/S-curve tones, JPEG) or ntire "
+    "(the NTIRE 2021 gamma-2.24 camera) — or a weights file (.safetensors)"
+)
+
+
+def add_weights_argument(parser: argparse.ArgumentParser) -> None:
+    """``--weights photo|ntire|FILE``: a packaged preset or a weights file (None = ``photo``)."""
+    parser.add_argument("--weights", metavar="photo|ntire|FILE", help=WEIGHTS_HELP)
+
+
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     """``--weights``, ``--device``, ``--tile`` and ``--threads``: how a subcommand runs the
     network."""
-    parser.add_argument("--weights", type=Path, help="weights file (default: packaged weights)")
+    add_weights_argument(parser)
     parser.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
     parser.add_argument(
         "--tile",

@@ -22,12 +22,12 @@ def method_list(text: str) -> list[str]:
     return names
 
 
-def weights_entry(text: str) -> tuple[str, Path]:
-    """argparse type: ``NAME=FILE``."""
+def weights_entry(text: str) -> tuple[str, str]:
+    """argparse type: ``NAME=FILE`` or ``NAME=PRESET`` (``twostage=ntire``)."""
     name, sep, path = text.partition("=")
     if not sep or not name.strip() or not path:
-        raise argparse.ArgumentTypeError(f"expected NAME=FILE, got {text!r}")
-    return name.strip(), Path(path)
+        raise argparse.ArgumentTypeError(f"expected NAME=FILE or NAME=PRESET, got {text!r}")
+    return name.strip(), path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -45,7 +45,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="NAME=FILE",
-        help="weights of a network method (repeatable); twostage defaults to packaged weights",
+        help="weights of a network method (repeatable): a file, or for twostage a packaged "
+        "preset (twostage=photo, the default, or twostage=ntire)",
     )
     parser.add_argument("--out", type=Path, metavar="REPORT_DIR", help="write the report here")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")

@@ -10,7 +10,10 @@ A preset is a weights file that ships inside the package (``ldr2hdr/weights/NAME
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
@@ -20,6 +23,8 @@ PRESETS: dict[str, str] = {
     "photo": "phones and cameras: sRGB and S-shaped tone curves, sensor noise, JPEG",
     "ntire": "the NTIRE 2021 camera: gamma 2.24, sensor noise, no JPEG (the paper's setting)",
 }
+PRESET_FILES: dict[str, str] = {name: f"{name}.safetensors" for name in PRESETS}
+"""Preset name → file name inside the package's ``weights`` folder."""
 DEFAULT_PRESET = "photo"
 WEIGHTS_SUFFIX = ".safetensors"
 
@@ -41,9 +46,12 @@ def preset_path(name: str) -> Path:
             f"unknown weights preset {name!r}; presets: {', '.join(list_presets())} "
             f"(or give a {WEIGHTS_SUFFIX} file)"
         )
-    path = Path(str(resources.files("ldr2hdr") / "weights" / f"{name}{WEIGHTS_SUFFIX}"))
+    path = Path(str(resources.files("ldr2hdr") / "weights" / PRESET_FILES[name]))
     if not path.is_file():
-        raise WeightsError(f"this installation lacks the {name!r} preset's weights ({path})")
+        raise WeightsError(
+            f"this installation has no packaged weights for preset {name!r} ({path} is "
+            "missing); pass a weights file (--weights FILE)"
+        )
     return path
 
 
@@ -68,3 +76,50 @@ def resolve_weights(weights: str | os.PathLike | None) -> Path:
     if not path.exists() and path.suffix == "" and path.parent == Path("."):
         preset_path(text)  # raises: unknown preset
     return path
+
+
+@dataclass(frozen=True)
+class PresetInfo:
+    """What ``ldr2hdr models`` prints about a packaged preset."""
+
+    name: str
+    sha256: str
+    arch: str
+    camera: str
+    training: str
+
+
+def training_summary(metadata: dict[str, str]) -> str:
+    """One line on how weights were trained, from their metadata (``step``, ``train_config``)."""
+    try:
+        config = json.loads(metadata.get("train_config", ""))
+    except json.JSONDecodeError:
+        return "no training record in the metadata"
+    if not isinstance(config, dict):
+        return "no training record in the metadata"
+    data, model = config.get("data", {}), config.get("model", {})
+    camera = data.get("camera") or {}
+    curves = ", ".join(camera.get("curves", ["gamma", "srgb", "s-curve"]))
+    parts = [
+        f"{int(metadata.get('step', 0)):,} steps",
+        f"{data.get('crop')}² crops, batch {config.get('optim', {}).get('batch_size')}",
+        f"curves {curves}, JPEG probability {camera.get('jpeg_probability', 0.25)}",
+    ]
+    if model.get("init"):
+        parts.append(f"started from {model['init']!r}")
+    return "; ".join(parts)
+
+
+def describe_presets() -> list[PresetInfo]:
+    """Name, sha256, architecture, camera and training summary of each packaged preset."""
+    from ldr2hdr.models.weights import read_weights_metadata
+
+    infos = []
+    for name in list_presets():
+        path = preset_path(name)
+        metadata = read_weights_metadata(path)
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        infos.append(
+            PresetInfo(name, digest, metadata["arch"], PRESETS[name], training_summary(metadata))
+        )
+    return infos
