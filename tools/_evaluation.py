@@ -42,7 +42,10 @@ def make_set(args: argparse.Namespace, options: list[str], out: Path) -> str:
     if args.scenes:
         command += ["--scenes", args.scenes]
     command += options
-    run([*command, "--overwrite"])
+    if getattr(args, "reuse", False) and any(out.glob("*_gt.png")):
+        print(f"reusing {out}")
+    else:
+        run([*command, "--overwrite"])
     return " ".join([*command[:3], "SET", *command[4:]])
 
 

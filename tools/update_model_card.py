@@ -50,19 +50,32 @@ def named_path(text: str) -> tuple[str, str]:
     return name, path
 
 
-def evaluate_set(data: Path, presets: dict[str, str], operators: list[str], work: Path) -> Means:
-    """Mean scores and median ratios per method on one set: ``photo``, ``ntire``, then the rest."""
+def evaluate_set(
+    data: Path, presets: dict[str, str], operators: list[str] | None, work: Path, reuse: bool
+) -> Means:
+    """Mean scores and median ratios per method on one set: the presets, then the rest.
+
+    ``operators`` None scores only the presets (``identity`` too when given a list).
+    """
     means: Means = {}
     for preset, weights in presets.items():
         report = work / f"report-{preset}"
-        command = ["ldr2hdr", "evaluate", str(data), "--methods", "twostage", "--out", str(report)]
-        run([*command, "--weights", f"twostage={weights}", "--overwrite", "--device", "cpu"])
+        evaluate(data, ["twostage", "--weights", f"twostage={weights}"], report, reuse)
         means[preset] = read_summary(report)["twostage"]
-    report = work / "report-operators"
-    methods = ",".join(["identity", *operators])
-    run(["ldr2hdr", "evaluate", str(data), "--methods", methods, "--out", str(report)])
-    means.update(read_summary(report))
+    if operators is not None:
+        report = work / "report-operators"
+        evaluate(data, [",".join(["identity", *operators])], report, reuse)
+        means.update(read_summary(report))
     return means
+
+
+def evaluate(data: Path, methods: list[str], report: Path, reuse: bool) -> None:
+    """``ldr2hdr evaluate DATA --methods METHODS...`` into ``report`` (kept if ``reuse``)."""
+    if reuse and (report / "summary.csv").is_file():
+        print(f"reusing {report}")
+        return
+    command = ["ldr2hdr", "evaluate", str(data), "--methods", *methods, "--out", str(report)]
+    run([*command, "--overwrite", "--device", "cpu"])
 
 
 def read_summary(report: Path) -> Means:
@@ -158,9 +171,17 @@ def main() -> None:
     parser.add_argument("--real-pairs", type=Path, default=Path("../shared/data/real-pairs"))
     parser.add_argument("--photo-sets", action="store_true")
     parser.add_argument("--operators", default=",".join(OPERATORS))
+    parser.add_argument(
+        "--only", choices=PRESETS, help="score this preset only (and leave the card alone)"
+    )
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep sets and reports already in --work"
+    )
     add_set_arguments(parser, tempfile.gettempdir() + "/ldr2hdr-model-card")
     args = parser.parse_args()
     presets = {name: name for name in PRESETS} | dict(args.preset)
+    if args.only:
+        presets = {args.only: presets[args.only]}
     operators = [name for name in args.operators.split(",") if name]
     args.real_pairs = ROOT / args.real_pairs
     if not args.real_pairs.is_dir():
@@ -168,7 +189,7 @@ def main() -> None:
         args.real_pairs = None
     sections = []
     for index, (title, how, data) in enumerate(sets(args, args.work)):
-        means = evaluate_set(data, presets, operators, args.work / f"reports{index}")
+        means = evaluate_set(data, presets, operators, args.work / f"reports{index}", args.reuse)
         sections.append(
             f"**{title[0].upper()}{title[1:]}.** Set: {how}\n\n{table(means)}\n\n{margins(means)}\n"
         )
