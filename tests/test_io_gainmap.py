@@ -21,7 +21,7 @@ from ldr2hdr.io.gainmap import (
 SDR_MEAN_ERROR = 2.5  # codes, mean absolute: the acceptance bound for the photo in the file
 SDR_MEAN_SHIFT = 1.0  # codes, mean signed
 HDR_MEDIAN_ERROR = 0.05  # relative, pixels above 0.05 of white
-HDR_TAIL_ERROR = 0.06  # relative, 95th percentile
+HDR_TAIL_ERROR = 0.05  # relative, 95th percentile
 BRIGHT = 0.05
 HEIGHT, WIDTH = 48, 80
 
@@ -95,6 +95,15 @@ def test_a_clipped_disc_reaches_eight_times_white_and_its_surroundings_keep_thei
     np.testing.assert_allclose(hdr[corner], linear[corner], atol=0.01)
 
 
+def test_the_base_jpeg_error_does_not_reach_the_hdr_rendition(tmp_path):
+    photo = np.random.default_rng(3).integers(40, 256, (HEIGHT, WIDTH, 3), dtype=np.uint8)
+    linear = 1.5 * (photo.astype(np.float32) / 255) ** 2.24
+    content = write(tmp_path, photo, linear)
+    assert np.abs(decode_sdr(content) - photo).mean() > 2  # noise: the base JPEG is far off
+    relative = np.abs(decode_hdr(content) / linear - 1)
+    assert np.median(relative) < 0.02  # 0.04 if the gain were computed against the photo
+
+
 def test_gain_map_range_is_chosen_per_image(tmp_path):
     photo, linear = photo_and_reconstruction("disc")
     codes, parameters = compute_gain_map(photo, linear)
@@ -104,8 +113,11 @@ def test_gain_map_range_is_chosen_per_image(tmp_path):
     assert codes[disc_mask()].min() == 255 and codes.dtype == np.uint8
     content = write(tmp_path, photo, linear)
     gain_map_xmp = content[content.rindex(b"<x:xmpmeta") :]
-    assert re.search(rb'hdrgm:GainMapMax="2\.98', gain_map_xmp)
-    assert re.search(rb'hdrgm:HDRCapacityMax="2\.98', gain_map_xmp)
+    written = dict(re.findall(rb'hdrgm:(\w+)="([-0-9.]+)"', gain_map_xmp))
+    # against the decoded base, whose ringing darkens the disc's rim a little: a bit above 2.98
+    assert parameters.max_stops <= float(written[b"GainMapMax"]) < parameters.max_stops + 0.25
+    assert written[b"HDRCapacityMax"] == written[b"GainMapMax"]
+    assert (written[b"Gamma"], written[b"OffsetSDR"]) == (b"1.000000", b"0.015625")
     _, constant = compute_gain_map(*photo_and_reconstruction("white"))
     assert constant.max_stops - constant.min_stops > 0  # still a codable range
     assert constant.headroom_stops == MIN_HEADROOM_STOPS

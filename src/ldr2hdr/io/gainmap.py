@@ -149,9 +149,11 @@ def encode_ultrahdr(
             declares sRGB.
 
     Returns:
-        The file's bytes.
+        The file's bytes. The gain is computed against the base image as it decodes, so the base
+        JPEG's own error cancels out of the HDR rendition.
     """
-    codes, parameters = compute_gain_map(sdr, linear)
+    coded_sdr = _decode(_jpeg(sdr, quality))  # the base as decoders will see it
+    codes, parameters = compute_gain_map(coded_sdr, linear)
     gain_map = _jpeg(codes, quality, xmp=_GAIN_MAP_XMP.format(p=parameters).encode())
     exif = Image.Exif()
     exif[_ORIENTATION_TAG] = _UPRIGHT
@@ -171,6 +173,11 @@ def _jpeg(pixels: np.ndarray, quality: int, **segments: bytes) -> bytes:
         buffer, "JPEG", quality=quality, subsampling=_SUBSAMPLING_444, **segments
     )
     return buffer.getvalue()
+
+
+def _decode(jpeg: bytes) -> np.ndarray:
+    with Image.open(io.BytesIO(jpeg)) as image:
+        return np.asarray(image.convert("RGB"))
 
 
 def _rgb_profile(icc_profile: bytes | None) -> bytes:
