@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import ExifTags, Image, ImageCms
 
-from ldr2hdr.io import read_hdr, write_hdr
+from ldr2hdr.io import read_hdr, read_icc_profile, write_hdr
 from ldr2hdr.io.gainmap import (
     GAIN_MAP_OFFSET,
     MIN_HEADROOM_STOPS,
@@ -198,3 +198,12 @@ def test_srgb_to_linear_matches_the_standard_curve():
     codes = np.array([0, 10, 128, 255], np.uint8)
     expected = [0.0, 10 / 255 / 12.92, ((128 / 255 + 0.055) / 1.055) ** 2.4, 1.0]
     np.testing.assert_allclose(srgb_to_linear(codes), expected, rtol=1e-6)
+
+
+@pytest.mark.parametrize("suffix", [".png", ".jpg", ".tif"])
+def test_read_icc_profile_returns_the_embedded_profile_or_none(tmp_path, suffix):
+    pixels = gradient_photo()
+    Image.fromarray(pixels).save(tmp_path / f"with{suffix}", icc_profile=srgb_profile(b"TEST"))
+    Image.fromarray(pixels).save(tmp_path / f"without{suffix}")
+    assert read_icc_profile(tmp_path / f"with{suffix}") == srgb_profile(b"TEST")
+    assert read_icc_profile(tmp_path / f"without{suffix}") is None
