@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from PIL import Image
+from PIL import ExifTags, Image
 
 from ldr2hdr.cli import main
 from ldr2hdr.io import read_hdr, read_ldr
@@ -56,6 +56,31 @@ def test_exr_holds_the_reconstruction(tmp_path, weights) -> None:
     np.testing.assert_allclose(read_hdr(tmp_path / "p.exr"), expected, rtol=1e-3, atol=1e-4)
     preview = Image.open(tmp_path / "p_preview.jpg")
     assert preview.size == (21, 17) and preview.mode == "RGB"
+
+
+def test_uhdr_shows_the_upright_photo_and_its_gain_map_the_reconstruction(tmp_path, weights):
+    import imagecodecs
+
+    from ldr2hdr.inference import reconstruct
+
+    rows, columns = np.mgrid[0:24, 0:40]
+    stored = np.stack([columns * 6, rows * 10, 255 - columns * 6], axis=2).astype(np.uint8)
+    exif = Image.Exif()
+    exif[ExifTags.Base.Orientation] = 6  # stored turned; upright it is 24 wide, 40 high
+    Image.fromarray(stored).save(tmp_path / "p.png", exif=exif)
+    assert _convert(tmp_path / "p.png", "--weights", weights, "--format", "uhdr") == 0
+    content = (tmp_path / "p_hdr.jpg").read_bytes()
+    upright = np.rot90(stored, k=-1).astype(float)
+    with Image.open(tmp_path / "p_hdr.jpg") as written:
+        assert (written.format, written.size) == ("JPEG", (24, 40))
+        assert written.getexif()[ExifTags.Base.Orientation] == 1
+        difference = np.asarray(written.convert("RGB")) - upright
+    assert np.abs(difference).mean() <= 2.5 and abs(difference.mean()) <= 1.0
+    expected = reconstruct(read_ldr(tmp_path / "p.png"), weights=weights, device="cpu")
+    hdr = imagecodecs.ultrahdr_decode(content)[..., :3].astype(np.float32)
+    bright = expected > 0.05
+    assert bright.sum() > 500  # of 2880 values: the comparison below is not vacuous
+    assert np.median(np.abs(hdr[bright] / expected[bright] - 1)) < 0.05
 
 
 def test_bad_file_does_not_stop_the_batch(tmp_path, weights, capsys) -> None:

@@ -117,7 +117,7 @@ def plan_jobs(args: argparse.Namespace) -> list[Job]:
 
 
 def _convert_one(job: Job, reconstructor, args: argparse.Namespace, summary: Summary) -> None:
-    from ldr2hdr.io import read_ldr, write_hdr, write_preview
+    from ldr2hdr.io import read_icc_profile, read_ldr, write_hdr, write_preview
 
     image = read_ldr(job.source)
     height, width = image.shape[:2]
@@ -127,7 +127,8 @@ def _convert_one(job: Job, reconstructor, args: argparse.Namespace, summary: Sum
     ) as bar:
         linear = reconstructor(image, progress=bar.update)
     job.target.parent.mkdir(parents=True, exist_ok=True)
-    write_hdr(job.target, linear, args.format, overwrite=args.overwrite)
+    icc = read_icc_profile(job.source) if args.format == "uhdr" else None
+    write_hdr(job.target, linear, args.format, overwrite=args.overwrite, sdr=image, icc_profile=icc)
     if job.preview is not None:
         write_preview(job.preview, linear, args.exposure, overwrite=args.overwrite)
     summary.megapixels += height * width / MEGA

@@ -2,9 +2,10 @@
 
 For every photo the gallery folder gets, under ``images/``: the input resized to fit a box
 (``NAME_input.jpg``), the tone-mapped reconstruction (``NAME_preview.jpg``, the same size and
-JPEG settings, so the two differ only in the reconstruction), the Ultra HDR JPEG
-(``NAME_hdr.jpg``) and the false-colour luminance map (``NAME_luminance.png``). ``gallery.json``
-lists them (the user study reads it) and ``index.html`` shows them (works from ``file://``).
+JPEG settings, so the two differ only in the reconstruction), the Ultra HDR JPEG (the same input
+as its SDR image, the reconstruction in its gain map: ``NAME_hdr.jpg``) and the false-colour
+luminance map (``NAME_luminance.png``). ``gallery.json`` lists them (the user study reads it)
+and ``index.html`` shows them (works from ``file://``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from PIL import Image
 
 from ldr2hdr.errors import Ldr2HdrError
 from ldr2hdr.gallery.luminance import false_colour, legend_png, relative_luminance
-from ldr2hdr.io import read_ldr, write_hdr, write_preview
+from ldr2hdr.io import read_icc_profile, read_ldr, write_hdr, write_preview
 from ldr2hdr.io._atomic import write_files_atomically
 from ldr2hdr.io.preview import JPEG_QUALITY
 
@@ -155,7 +156,8 @@ def make_entry(
         },
         overwrite=overwrite,
     )
-    write_hdr(files["uhdr"], linear, "uhdr", overwrite=overwrite)
+    icc = read_icc_profile(photo)
+    write_hdr(files["uhdr"], linear, "uhdr", overwrite=overwrite, sdr=pixels, icc_profile=icc)
     write_preview(files["preview"], linear, overwrite=overwrite)
     luminance = relative_luminance(linear)
     height, width = pixels.shape[:2]

@@ -10,7 +10,7 @@ from ldr2hdr.errors import ImageReadError, ImageWriteError
 from ldr2hdr.io._common import MAX_PIXELS, NTIRE_GAMMA
 from ldr2hdr.io.hdr_read import read_hdr
 from ldr2hdr.io.hdr_write import FORMAT_BY_SUFFIX, HDR_FORMATS, write_hdr
-from ldr2hdr.io.ldr import LDR_FORMATS, apply_orientation, read_ldr
+from ldr2hdr.io.ldr import LDR_FORMATS, apply_orientation, read_icc_profile, read_ldr
 from ldr2hdr.io.ntire import alignratio_path, encode_ntire, read_ntire
 from ldr2hdr.io.preview import TONEMAP_METHODS, srgb_oetf, tonemap, write_preview
 
@@ -27,6 +27,7 @@ __all__ = [
     "apply_orientation",
     "encode_ntire",
     "read_hdr",
+    "read_icc_profile",
     "read_ldr",
     "read_ntire",
     "srgb_oetf",

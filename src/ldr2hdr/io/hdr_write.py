@@ -3,7 +3,8 @@
 Every writer takes linear relative radiance (1.0 = the LDR input's clipping white) and writes
 through :func:`ldr2hdr.io._atomic.write_files_atomically` (temporary file, then rename; no
 overwrite unless asked). Libraries: OpenEXR for EXR, imagecodecs for RGBE, PNG, TIFF and
-Ultra HDR (libultrahdr), numpy for the ``.npy`` alignratio.
+Ultra HDR (libultrahdr; with the photo as base image, :mod:`ldr2hdr.io.gainmap`), numpy for the
+``.npy`` alignratio.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import OpenEXR
 from ldr2hdr.errors import ImageWriteError
 from ldr2hdr.io._atomic import write_files_atomically
 from ldr2hdr.io._common import check_linear
+from ldr2hdr.io.gainmap import encode_ultrahdr
 from ldr2hdr.io.ntire import ALIGNRATIO_KEY, alignratio_path, encode_ntire
 
 HDR_FORMATS = ("exr", "hdr", "png16", "tiff16", "ntire", "uhdr")
@@ -49,6 +51,7 @@ UHDR_MIN_SIDE = 8
 UHDR_MAX_SIDE = 65535
 """libultrahdr's limits on the image width and height."""
 _UHDR_ALPHA = 1.0
+_UINT8_MAX = 255
 _PERCENT = 100
 
 _EXR_HEADER = {"compression": OpenEXR.ZIP_COMPRESSION, "type": OpenEXR.scanlineimage}
@@ -67,6 +70,8 @@ def write_hdr(
     overwrite: bool = False,
     exr_dtype: str = "half",
     uhdr_quality: int = UHDR_QUALITY,
+    sdr: np.ndarray | None = None,
+    icc_profile: bytes | None = None,
 ) -> Path:
     """Write a linear HDR image.
 
@@ -80,8 +85,11 @@ def write_hdr(
       embedded (PNG text chunk / TIFF ImageDescription), so read_hdr restores the scale.
     - ``ntire``: the NTIRE 2021 pair ``NNNN.png`` (same pixels) + ``NNNN_alignratio.npy``
       (float32); ``path`` must end in ``.png``.
-    - ``uhdr``: Ultra HDR JPEG (JPEG + gain map, libultrahdr), at least 8×8 pixels. 1.0 is SDR
-      white (203 cd/m²) of the HDR rendition; values above about 49 (10,000 cd/m²) saturate.
+    - ``uhdr``: Ultra HDR JPEG (JPEG + gain map), at least 8×8 pixels; 1.0 is the SDR white of
+      the HDR rendition. With ``sdr`` (the photo), the JPEG every viewer shows is that photo and
+      the gain map (HDR / SDR, up to 2⁸) carries the reconstruction (see
+      :mod:`ldr2hdr.io.gainmap`). Without it, libultrahdr renders its own darker SDR image
+      from ``linear``, and values above about 49 (10,000 cd/m²) saturate.
 
     Args:
         path: the file to write (for ``ntire``, the PNG; the .npy goes beside it).
@@ -90,6 +98,11 @@ def write_hdr(
         overwrite: replace existing files; otherwise an existing target is an error.
         exr_dtype: ``"half"`` or ``"float"``, the EXR sample type.
         uhdr_quality: JPEG quality 0–100 of the Ultra HDR base image and gain map.
+        sdr: ``uhdr`` only (ignored otherwise): the photo as the base image, upright, same height
+            and width as ``linear``: uint8 sRGB codes (H, W, 3) or (H, W) for grey, or float
+            in [0, 1] (``read_ldr``'s output; 16-bit photos are rounded to 8 bits).
+        icc_profile: ``uhdr`` with ``sdr`` only: the photo's ICC profile, embedded if it is an
+            RGB profile; otherwise sRGB is declared.
 
     Returns:
         The path of the image written.
@@ -106,7 +119,10 @@ def write_hdr(
     if not isinstance(uhdr_quality, int) or not 0 <= uhdr_quality <= _PERCENT:
         raise ValueError(f"uhdr_quality must be in 0–100, got {uhdr_quality!r}")
     try:
-        files = _encode(path, image, chosen, exr_dtype=exr_dtype, uhdr_quality=uhdr_quality)
+        if chosen == "uhdr" and sdr is not None:
+            files = {path: _encode_uhdr_on_photo(image, sdr, uhdr_quality, icc_profile)}
+        else:
+            files = _encode(path, image, chosen, exr_dtype=exr_dtype, uhdr_quality=uhdr_quality)
     except RuntimeError as exc:  # imagecodecs and OpenEXR encoder failures
         raise ImageWriteError(f"{path}: cannot encode as {chosen}: {exc}") from exc
     write_files_atomically(files, overwrite=overwrite)
@@ -174,13 +190,46 @@ def _encode_rgbe(image: np.ndarray) -> bytes:
     return imagecodecs.rgbe_encode(image, out=capacity)
 
 
-def _encode_uhdr(image: np.ndarray, quality: int) -> bytes:
+def _encode_uhdr_on_photo(
+    image: np.ndarray, sdr: object, quality: int, icc_profile: bytes | None
+) -> bytes:
+    """Ultra HDR with the photo ``sdr`` as base image (see ``write_hdr``)."""
+    base = _check_sdr(sdr, image.shape)
+    _check_uhdr_size(image)
+    return encode_ultrahdr(base, image, quality=quality, icc_profile=icc_profile)
+
+
+def _check_sdr(sdr: object, shape: tuple[int, ...]) -> np.ndarray:
+    """Return the base image as uint8 (H, W, 3) sRGB codes; see ``write_hdr``'s ``sdr``."""
+    if not isinstance(sdr, np.ndarray) or not (
+        sdr.dtype == np.uint8 or np.issubdtype(sdr.dtype, np.floating)
+    ):
+        kind = sdr.dtype if isinstance(sdr, np.ndarray) else type(sdr).__name__
+        raise TypeError(f"sdr must be a uint8 or float NumPy array, got {kind}")
+    if sdr.ndim == 2:
+        sdr = np.repeat(sdr[..., None], 3, axis=2)
+    if sdr.shape != shape:
+        raise ValueError(f"sdr must have the shape of linear {shape}, got {sdr.shape}")
+    if sdr.dtype == np.uint8:
+        return np.ascontiguousarray(sdr)
+    low, high = float(np.min(sdr)), float(np.max(sdr))
+    if not (low >= 0.0 and high <= 1.0):  # also catches NaN
+        raise ValueError(f"float sdr values must lie in [0, 1], got range [{low}, {high}]")
+    return np.rint(sdr * _UINT8_MAX).astype(np.uint8)
+
+
+def _check_uhdr_size(image: np.ndarray) -> None:
     height, width = image.shape[:2]
     if min(height, width) < UHDR_MIN_SIDE or max(height, width) > UHDR_MAX_SIDE:
         raise ValueError(
             f"Ultra HDR needs {UHDR_MIN_SIDE} to {UHDR_MAX_SIDE} pixels a side, "
             f"got {width}×{height}"
         )
+
+
+def _encode_uhdr(image: np.ndarray, quality: int) -> bytes:
+    _check_uhdr_size(image)
+    height, width = image.shape[:2]
     rgba = np.full((height, width, 4), _UHDR_ALPHA, dtype=np.float16)
     rgba[..., :3] = np.minimum(image, HALF_MAX)
     return imagecodecs.ultrahdr_encode(rgba, level=quality, gamut=imagecodecs.ULTRAHDR.CG.BT_709)

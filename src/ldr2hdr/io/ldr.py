@@ -89,6 +89,18 @@ def read_ldr(path: str | os.PathLike[str], *, max_pixels: int = MAX_PIXELS) -> n
     return apply_orientation(rgb, orientation)
 
 
+def read_icc_profile(path: str | os.PathLike[str]) -> bytes | None:
+    """Return the ICC profile embedded in a photo, or None if it has none (header only).
+
+    Raises:
+        ImageReadError: as :func:`read_ldr`, for a missing, unreadable or unsupported file.
+    """
+    path = Path(path)
+    data = read_file(path)
+    with _open_header(path, data, MAX_PIXELS) as image:
+        return image.info.get("icc_profile") or None
+
+
 def apply_orientation(image: np.ndarray, orientation: int) -> np.ndarray:
     """Return ``image`` (H, W, ...) turned upright for an EXIF orientation value (1–8).
 
