@@ -6,6 +6,10 @@ import argparse
 from collections.abc import Callable
 from pathlib import Path
 
+from ldr2hdr.errors import DeviceError
+
+DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
+
 
 def int_at_least(minimum: int) -> Callable[[str], int]:
     """An argparse type accepting integers ≥ ``minimum``."""
@@ -50,10 +54,24 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     """``--weights``, ``--device``, ``--tile`` and ``--threads``: how a subcommand runs the
     network."""
     parser.add_argument("--weights", type=Path, help="weights file (default: packaged weights)")
-    parser.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
+    add_device_argument(parser)
     parser.add_argument(
         "--tile",
         type=non_negative_int,
         help="tile side in pixels (default: from free memory; 0: no tiling)",
     )
     add_threads_argument(parser)
+
+
+def add_device_argument(parser: argparse.ArgumentParser) -> None:
+    """``--device auto|cpu|cuda|mps``; :func:`check_device` reports a missing one."""
+    parser.add_argument("--device", choices=DEVICE_CHOICES, default="auto")
+
+
+def check_device(device: str) -> None:
+    """Raise a one-line user error when ``--device`` names a device this machine lacks."""
+    from ldr2hdr.devices import missing_device_reason
+
+    reason = missing_device_reason(device)
+    if reason is not None:
+        raise DeviceError(f"--device {device}: {reason}; use --device cpu or --device auto")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from ldr2hdr.cli._types import add_model_arguments, set_threads
+from ldr2hdr.cli._types import add_model_arguments, check_device, set_threads
 from ldr2hdr.errors import Ldr2HdrError
 
 NAME = "convert"
@@ -143,6 +143,7 @@ def run(args: argparse.Namespace) -> int:
     jobs = plan_jobs(args)
     if not jobs:
         raise Ldr2HdrError("no photos found in the given inputs")
+    check_device(args.device)
     set_threads(args.threads)
     reconstructor = Reconstructor(
         args.weights, device=args.device, precision=args.precision, tile=args.tile
