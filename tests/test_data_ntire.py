@@ -212,6 +212,18 @@ def test_prepare_patches_command_tiles_one_split(tmp_path: Path, capsys) -> None
     assert "already exists" in capsys.readouterr().err
 
 
+def test_prepare_patches_empty_split_names_the_options(tmp_path: Path, capsys) -> None:
+    for index in range(2):
+        write_frame(tmp_path / "frames", f"{index:04d}", _scene(index, height=16, width=16))
+    argv = ["prepare-patches", str(tmp_path / "frames"), str(tmp_path / "tiles"), "--tile", "8"]
+    assert main([*argv, "--split", "test"]) == 2  # 1,000 train scenes by default: all of them
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "--split test: no frame selected" in err and "2 scene(s)" in err
+    assert "--train-scenes 1000 puts all of them in train" in err
+    assert not (tmp_path / "tiles").exists()
+
+
 def test_loader_batches_do_not_depend_on_workers(tmp_path: Path) -> None:
     for index in range(4):
         write_frame(tmp_path, f"{index:04d}", _scene(index))

@@ -33,7 +33,8 @@ def test_an_existing_file_named_like_a_word_is_a_file(tmp_path: Path, monkeypatc
 
 @pytest.mark.parametrize("name", ["nitre", "Photo", "default"])
 def test_unknown_preset_lists_the_presets(name: str) -> None:
-    with pytest.raises(WeightsError, match=rf"unknown weights preset '{name}'; presets: photo, ntire"):
+    message = rf"unknown weights preset '{name}'; presets: photo, ntire"
+    with pytest.raises(WeightsError, match=message):
         resolve_weights(name)
 
 

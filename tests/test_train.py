@@ -209,7 +209,7 @@ def test_model_init_starts_from_weights(scenes, tmp_path) -> None:
     save_weights(stage2, tmp_path / "stage2.safetensors")
     with pytest.raises(ConfigError, match=r"model.init = .*not 'twostage'"):
         Trainer(tiny_config(scenes, model={"init": str(tmp_path / "stage2.safetensors")}), CPU)
-    with pytest.raises(ConfigError, match="model.init = 'phot': unknown weights preset"):
+    with pytest.raises(ConfigError, match=r"model\.init = 'phot': unknown weights preset"):
         Trainer(tiny_config(scenes, model={"init": "phot"}), CPU)
 
 

@@ -4,12 +4,13 @@
    model (resumed when RUNS/NAME/last.pt exists, so an interrupted run continues);
 2. for each validation camera, ``ldr2hdr make-dataset`` on the held-out scenes and
    ``ldr2hdr evaluate`` of every trained model and the identity;
-3. the tables and the paper's ordering claims, checked on the μ-PSNR and PSNR-L means, go between
-   the ``<!-- reproduction:start -->`` / ``<!-- reproduction:end -->`` markers of
-   docs/reproduction.md.
+3. the tables and the paper's ordering claims, checked on the μ-PSNR and PSNR-L means,
+   **replace** what lies between the ``<!-- reproduction:start -->`` /
+   ``<!-- reproduction:end -->`` markers of docs/reproduction.md.
 
-    python tools/reproduce_tables.py                  # train (or resume) and evaluate
-    python tools/reproduce_tables.py --skip-training  # evaluate the runs as they are
+    python tools/reproduce_tables.py                    # train (or resume) and evaluate
+    python tools/reproduce_tables.py --max-steps 23600  # another budget, every model alike
+    python tools/reproduce_tables.py --skip-training    # evaluate the runs as they are
 """
 
 from __future__ import annotations
@@ -44,6 +45,9 @@ def train(model: str, args: argparse.Namespace) -> Path:
     """Train (or resume) one model's run; return its exported weights."""
     out = args.runs / model
     command = ["ldr2hdr", "train", "--config", args.config, "--model", model, "--out", str(out)]
+    command += ["--data-root", str(args.hdr_dir)]
+    if args.max_steps is not None:
+        command += ["--max-steps", str(args.max_steps)]
     if (out / "last.pt").exists():
         command.append("--resume")
     run([*command, "--no-progress"])
@@ -64,9 +68,17 @@ def check_claims(means: dict[str, dict[str, float]]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=f"{__doc__.splitlines()[0]} Rewrites the tables of {DOC.relative_to(ROOT)}."
+    )
     parser.add_argument("--config", default="configs/reproduction.toml")
     parser.add_argument("--runs", type=Path, default=Path("runs/reproduction"))
+    parser.add_argument(
+        "--max-steps",
+        type=int,
+        metavar="N",
+        help="train every model for N steps (default: run.max_steps of --config)",
+    )
     parser.add_argument("--skip-training", action="store_true")
     add_set_arguments(parser, "/tmp/ldr2hdr-reproduction")
     args = parser.parse_args()

@@ -21,3 +21,7 @@ class ImageWriteError(Ldr2HdrError, OSError):
 
 class WeightsError(Ldr2HdrError, ValueError):
     """A weights file is missing, truncated, corrupt or made for another architecture."""
+
+
+class DeviceError(Ldr2HdrError, ValueError):
+    """A device was asked for (``cuda``, ``mps``) that this machine or PyTorch build lacks."""

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Callable
+
+from ldr2hdr.errors import DeviceError
+
+DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
 
 
 def int_at_least(minimum: int) -> Callable[[str], int]:
@@ -24,6 +29,20 @@ def int_at_least(minimum: int) -> Callable[[str], int]:
 
 positive_int = int_at_least(1)
 non_negative_int = int_at_least(0)
+
+
+def finite_float(text: str) -> float:
+    """An argparse type accepting finite numbers (not nan or inf)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    return value
+
+
+finite_float.__name__ = "number"
 
 
 def add_threads_argument(parser: argparse.ArgumentParser) -> None:
@@ -60,10 +79,24 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     """``--weights``, ``--device``, ``--tile`` and ``--threads``: how a subcommand runs the
     network."""
     add_weights_argument(parser)
-    parser.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
+    add_device_argument(parser)
     parser.add_argument(
         "--tile",
         type=non_negative_int,
         help="tile side in pixels (default: from free memory; 0: no tiling)",
     )
     add_threads_argument(parser)
+
+
+def add_device_argument(parser: argparse.ArgumentParser) -> None:
+    """``--device auto|cpu|cuda|mps``; :func:`check_device` reports a missing one."""
+    parser.add_argument("--device", choices=DEVICE_CHOICES, default="auto")
+
+
+def check_device(device: str) -> None:
+    """Raise a one-line user error when ``--device`` names a device this machine lacks."""
+    from ldr2hdr.devices import missing_device_reason
+
+    reason = missing_device_reason(device)
+    if reason is not None:
+        raise DeviceError(f"--device {device}: {reason}; use --device cpu or --device auto")

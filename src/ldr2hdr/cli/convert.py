@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from ldr2hdr.cli._types import add_model_arguments, set_threads
+from ldr2hdr.cli._types import add_model_arguments, check_device, finite_float, set_threads
 from ldr2hdr.errors import Ldr2HdrError
 
 NAME = "convert"
@@ -45,7 +45,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="also write a tone-mapped 8-bit JPEG preview (NAME_preview.jpg)",
     )
     parser.add_argument(
-        "--exposure", type=float, default=0.0, help="preview exposure in stops (default: 0)"
+        "--exposure",
+        type=finite_float,
+        default=0.0,
+        metavar="STOPS",
+        help="preview exposure in stops, e.g. -1 to look into bright areas (default: 0); "
+        "to redo a converted photo with another exposure, add --overwrite",
     )
     parser.add_argument("-r", "--recursive", action="store_true", help="descend into subfolders")
     add_model_arguments(parser)
@@ -144,6 +149,7 @@ def run(args: argparse.Namespace) -> int:
     jobs = plan_jobs(args)
     if not jobs:
         raise Ldr2HdrError("no photos found in the given inputs")
+    check_device(args.device)
     set_threads(args.threads)
     reconstructor = Reconstructor(
         args.weights, device=args.device, precision=args.precision, tile=args.tile

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ldr2hdr.cli._types import positive_int
+from ldr2hdr.cli._types import add_device_argument, check_device, positive_int
 
 NAME = "evaluate"
 HELP = (
@@ -49,7 +49,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "preset (twostage=photo, the default, or twostage=ntire)",
     )
     parser.add_argument("--out", type=Path, metavar="REPORT_DIR", help="write the report here")
-    parser.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
+    add_device_argument(parser)
     parser.add_argument(
         "--tile", type=int, help="network tile side in px (default: from free memory; 0: none)"
     )
@@ -88,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
         raise Ldr2HdrError(f"--weights names a network twice: {[n for n, _ in args.weights]}")
     if args.tile is not None and args.tile < 0:
         raise Ldr2HdrError(f"--tile must be ≥ 0, got {args.tile}")
+    check_device(args.device)
     collector = None
     if args.out is not None:
         from ldr2hdr.report_figures import CropCollector

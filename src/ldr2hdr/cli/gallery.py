@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ldr2hdr.cli._types import add_model_arguments, set_threads
+from ldr2hdr.cli._types import add_model_arguments, check_device, set_threads
 from ldr2hdr.errors import Ldr2HdrError
 
 NAME = "gallery"
@@ -50,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
     photos = find_photos(args.photos_dir)
     if not photos:
         raise Ldr2HdrError(f"{args.photos_dir}: no photos found (PNG, JPEG, TIFF, WebP, BMP)")
+    check_device(args.device)
     set_threads(args.threads)
     reconstructor = Reconstructor(args.weights, device=args.device, tile=args.tile)
     with tqdm(total=len(photos), desc="gallery", unit="photo", disable=len(photos) < 2) as bar:

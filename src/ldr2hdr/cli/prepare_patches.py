@@ -7,7 +7,8 @@ import sys
 import time
 import warnings
 
-from ldr2hdr.cli._types import positive_int
+from ldr2hdr.cli._types import non_negative_int, positive_int
+from ldr2hdr.errors import Ldr2HdrError
 
 NAME = "prepare-patches"
 HELP = (
@@ -24,7 +25,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--split", choices=SPLITS, default="all", help="which scenes to tile")
     parser.add_argument(
         "--train-scenes",
-        type=int,
+        type=non_negative_int,
+        metavar="N",
         default=1000,
         help="the first N scenes (sorted) train, the rest test (1000, as the paper)",
     )
@@ -39,11 +41,14 @@ def run(args: argparse.Namespace) -> int:
     from ldr2hdr.data import find_frames, prepare_patches, split_by_scene
 
     frames = find_frames(args.ntire_dir)
+    all_scenes = len({frame.scene_id for frame in frames})
     if args.split != "all":
         train, test = split_by_scene(
             frames, train_scenes=args.train_scenes, train_list=args.train_list
         )
         frames = train if args.split == "train" else test
+        if not frames:
+            raise Ldr2HdrError(_empty_split_message(args, all_scenes))
     start = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -55,3 +60,17 @@ def run(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - start
     print(f"wrote {count} tiles of {len(frames)} frames to {args.out_dir} in {elapsed:.1f} s")
     return 0
+
+
+def _empty_split_message(args: argparse.Namespace, scenes: int) -> str:
+    """Why ``--split`` selected no frame, naming the options that decide the split."""
+    rule = (
+        f"--train-list {args.train_list}"
+        if args.train_list is not None
+        else f"--train-scenes {args.train_scenes}"
+    )
+    share = "all" if args.split == "test" else "none"
+    return (
+        f"--split {args.split}: no frame selected: {args.ntire_dir} holds {scenes} scene(s) and "
+        f"{rule} puts {share} of them in train; change {rule.split()[0]} or use --split all"
+    )

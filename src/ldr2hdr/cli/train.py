@@ -37,6 +37,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="stop after N steps in all (overrides run.max_steps; 0 = every epoch)",
     )
+    parser.add_argument(
+        "--data-root",
+        metavar="DIR",
+        help="training data folder (overrides data.root): HDR images for data.source = 'hdr', "
+        "NTIRE 2021 frames for 'ntire'; see docs/data.md",
+    )
     parser.add_argument("--model", metavar="NAME", help="registered model (overrides model.name)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     add_threads_argument(parser)
@@ -44,10 +50,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ldr2hdr.train import ConfigError, load_config, resume_config, train
+    from ldr2hdr.train.config import with_data_root
 
     if args.config is None and not args.resume:
         raise ConfigError("--config FILE is required (unless --resume reuses the saved config)")
-    config = load_config(args.config) if args.config else resume_config(args.out)
+    if args.config is not None:
+        config = load_config(args.config, data_root=args.data_root)
+    else:
+        config = resume_config(args.out)
+        if args.data_root is not None:
+            config = with_data_root(config, args.data_root)
     if args.max_steps is not None:
         config = dataclasses.replace(
             config, run=dataclasses.replace(config.run, max_steps=args.max_steps)
@@ -58,6 +70,8 @@ def run(args: argparse.Namespace) -> int:
         )
     set_threads(args.threads)
     result = train(config, args.out, resume=args.resume, progress_bar=not args.no_progress)
+    if result.trainer is not None and not result.trainer.context.is_main:
+        return 0  # under torchrun only rank 0 reports, as only it writes files
     progress = result.progress
     summary = f"trained {progress.step} steps"
     if progress.nonfinite_steps:

@@ -18,6 +18,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from ldr2hdr.devices import missing_device_reason
+from ldr2hdr.errors import DeviceError
 from ldr2hdr.inference.memory import auto_tile_size
 from ldr2hdr.inference.tiling import apply_tiled, tile_grid
 from ldr2hdr.models import load_weights
@@ -35,7 +37,12 @@ def default_weights_path() -> Path:
 
 
 def resolve_device(device: str | torch.device) -> torch.device:
-    """``auto`` → CUDA if present, else Apple MPS if present, else CPU."""
+    """``auto`` → CUDA if present, else Apple MPS if present, else CPU.
+
+    Raises:
+        DeviceError: ``cuda`` or ``mps`` was asked for but is not available here.
+        ValueError: ``device`` is not one of ``auto``, ``cpu``, ``cuda``, ``mps``.
+    """
     if isinstance(device, torch.device):
         return device
     if device not in DEVICES:
@@ -46,6 +53,9 @@ def resolve_device(device: str | torch.device) -> torch.device:
         if torch.backends.mps.is_available():
             return torch.device("mps")
         return torch.device("cpu")
+    reason = missing_device_reason(device)
+    if reason is not None:
+        raise DeviceError(f"device {device!r}: {reason}; use 'cpu' or 'auto'")
     return torch.device(device)
 
 

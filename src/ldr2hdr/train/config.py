@@ -352,8 +352,15 @@ def _resolve_paths(config: TrainConfig) -> TrainConfig:
     )
 
 
-def load_config(path: str | os.PathLike) -> TrainConfig:
+def load_config(
+    path: str | os.PathLike, *, data_root: str | os.PathLike | None = None
+) -> TrainConfig:
     """Read a TOML config file; relative data paths are resolved against the working directory.
+
+    Args:
+        path: the TOML file.
+        data_root: if given, replaces the file's ``data.root`` (before the config is checked,
+            so a file may leave ``data.root`` out).
 
     Raises:
         ConfigError: the file is missing or not valid TOML, or holds an unknown key or bad value.
@@ -365,7 +372,15 @@ def load_config(path: str | os.PathLike) -> TrainConfig:
         raise ConfigError(f"{path}: cannot read the config file: {exc.strerror or exc}") from exc
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not a valid TOML file: {exc}") from exc
+    if data_root is not None and isinstance(raw.get("data", {}), dict):
+        raw.setdefault("data", {})["root"] = os.fspath(data_root)
     return _resolve_paths(config_from_dict(raw, source=str(path)))
+
+
+def with_data_root(config: TrainConfig, data_root: str | os.PathLike) -> TrainConfig:
+    """``config`` with ``data.root`` replaced (resolved against the working directory)."""
+    root = str(Path(data_root).expanduser().resolve())
+    return dataclasses.replace(config, data=dataclasses.replace(config.data, root=root))
 
 
 def save_config(config: TrainConfig, path: str | os.PathLike) -> Path:

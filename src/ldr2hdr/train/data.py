@@ -138,7 +138,10 @@ def build_datasets(data: DataConfig, *, seed: int) -> tuple[Dataset, Dataset | N
         DatasetError: the data folder is missing, empty or inconsistent.
     """
     if not Path(data.root).is_dir():
-        raise DatasetError(f"data.root = {data.root!r}: not a folder")
+        raise DatasetError(
+            f"data.root = {data.root!r}: not a folder; point data.root (or `ldr2hdr train "
+            "--data-root`) at the training data (docs/data.md, 'Getting data')"
+        )
     if data.source == "hdr":
         return _hdr_datasets(data, seed)
     return _ntire_datasets(data, seed)

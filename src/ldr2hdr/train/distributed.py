@@ -21,6 +21,7 @@ import torch.distributed as dist
 from torch import nn
 from torch.utils.data import Dataset, DistributedSampler
 
+from ldr2hdr.devices import missing_device_reason
 from ldr2hdr.train.config import ConfigError
 
 ENV_WORLD_SIZE = "WORLD_SIZE"
@@ -51,13 +52,14 @@ def resolve_device(name: str, *, local_rank: int = 0) -> torch.device:
     """``auto`` → ``cuda:local_rank`` when CUDA is available else ``cpu``; ``cuda`` → that GPU.
 
     Raises:
-        ConfigError: CUDA was asked for but is not available.
+        ConfigError: CUDA or MPS was asked for but is not available on this machine.
     """
     if name == "auto":
         name = "cuda" if torch.cuda.is_available() else "cpu"
+    reason = missing_device_reason(name)
+    if reason is not None:
+        raise ConfigError(f"run.device = {name!r}: {reason}; use 'cpu' or 'auto'")
     if name.startswith("cuda"):
-        if not torch.cuda.is_available():
-            raise ConfigError(f"run.device = {name!r}, but CUDA is not available here")
         return torch.device(name if ":" in name else f"cuda:{local_rank}")
     return torch.device(name)
 
