@@ -21,3 +21,11 @@ class ImageWriteError(Ldr2HdrError, OSError):
 
 class WeightsError(Ldr2HdrError, ValueError):
     """A weights file is missing, truncated, corrupt or made for another architecture."""
+
+
+class PixelLimitError(ImageReadError):
+    """An image has more pixels than the reader's limit (``max_pixels``, ``--max-pixels``)."""
+
+
+class TargetExistsError(ImageWriteError):
+    """An output file exists and replacing it was not asked for (``overwrite``)."""
