@@ -32,6 +32,11 @@ PRECISIONS = ("fp32", "bf16", "fp16")
 SCHEDULES = ("constant", "cosine")
 EXPORTS = ("best", "last")
 DEVICE_CHOICES = ("auto", "cpu", "cuda")
+MIN_CROP = 33
+"""Smallest training crop and validation side: MS-SSIM's five scales need a 3-pixel window at
+the coarsest (``ldr2hdr.losses.ms_ssim_window``)."""
+MAX_CROP = 4096
+"""Largest training crop and validation side (a 4096² float view already takes 200 MB)."""
 PAPER_PATCHES_PER_EPOCH = 7551
 
 
@@ -310,9 +315,7 @@ def check_config(config: TrainConfig, *, source: str = "config") -> None:
         ("optim.batch_size", optim.batch_size, 1),
         ("optim.epochs", optim.epochs, 1),
         ("optim.decay_start", optim.decay_start, 0),
-        ("data.crop", data.crop, 1),
         ("data.samples_per_epoch", data.samples_per_epoch, 1),
-        ("data.val_size", data.val_size, 1),
         ("data.val_count", data.val_count, 1),
         ("data.workers", data.workers, 0),
         ("run.max_steps", run.max_steps, 0),
@@ -322,6 +325,11 @@ def check_config(config: TrainConfig, *, source: str = "config") -> None:
         ("run.sample_count", run.sample_count, 0),
     ):
         _require(value >= low, f"{source}: {where} = {value!r}: must be >= {low}")
+    for where, value in (("data.crop", data.crop), ("data.val_size", data.val_size)):
+        _require(
+            MIN_CROP <= value <= MAX_CROP,
+            f"{source}: {where} = {value!r}: must be in {MIN_CROP}–{MAX_CROP} pixels",
+        )
     _require(
         0.0 <= data.val_fraction < 1.0,
         f"{source}: data.val_fraction = {data.val_fraction!r}: must be in [0, 1)",
