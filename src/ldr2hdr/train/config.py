@@ -33,8 +33,8 @@ SCHEDULES = ("constant", "cosine")
 EXPORTS = ("best", "last")
 DEVICE_CHOICES = ("auto", "cpu", "cuda")
 MIN_CROP = 33
-"""Smallest training crop and validation side: MS-SSIM's five scales need a 3-pixel window at
-the coarsest (``ldr2hdr.losses.ms_ssim_window``)."""
+"""Smallest training crop of the two-stage recipe: its MS-SSIM loss's five scales need a 3-pixel
+window at the coarsest (``ldr2hdr.losses.ms_ssim_window``); other models need 1 pixel."""
 MAX_CROP = 4096
 """Largest training crop and validation side (a 4096² float view already takes 200 MB)."""
 PAPER_PATCHES_PER_EPOCH = 7551
@@ -325,10 +325,14 @@ def check_config(config: TrainConfig, *, source: str = "config") -> None:
         ("run.sample_count", run.sample_count, 0),
     ):
         _require(value >= low, f"{source}: {where} = {value!r}: must be >= {low}")
-    for where, value in (("data.crop", data.crop), ("data.val_size", data.val_size)):
+    smallest_crop = MIN_CROP if config.model.name == "twostage" else 1
+    for where, value, low in (
+        ("data.crop", data.crop, smallest_crop),
+        ("data.val_size", data.val_size, 1),
+    ):
         _require(
-            MIN_CROP <= value <= MAX_CROP,
-            f"{source}: {where} = {value!r}: must be in {MIN_CROP}–{MAX_CROP} pixels",
+            low <= value <= MAX_CROP,
+            f"{source}: {where} = {value!r}: must be in {low}–{MAX_CROP} pixels",
         )
     _require(
         0.0 <= data.val_fraction < 1.0,
