@@ -325,14 +325,10 @@ def check_config(config: TrainConfig, *, source: str = "config") -> None:
         ("run.sample_count", run.sample_count, 0),
     ):
         _require(value >= low, f"{source}: {where} = {value!r}: must be >= {low}")
-    smallest_crop = MIN_CROP if config.model.name == "twostage" else 1
-    for where, value, low in (
-        ("data.crop", data.crop, smallest_crop),
-        ("data.val_size", data.val_size, 1),
-    ):
+    for where, value in (("data.crop", data.crop), ("data.val_size", data.val_size)):
         _require(
-            low <= value <= MAX_CROP,
-            f"{source}: {where} = {value!r}: must be in {low}–{MAX_CROP} pixels",
+            1 <= value <= MAX_CROP,
+            f"{source}: {where} = {value!r}: must be in 1–{MAX_CROP} pixels",
         )
     _require(
         0.0 <= data.val_fraction < 1.0,
@@ -353,6 +349,16 @@ def check_config(config: TrainConfig, *, source: str = "config") -> None:
     device_kind = run.device.split(":", 1)[0]
     _check_choice(device_kind, DEVICE_CHOICES, f"{source}: run.device")
     _require(data.root != "", f"{source}: data.root is empty: name the training data folder")
+
+
+def check_crop_for_model(config: TrainConfig) -> None:
+    """ConfigError if ``data.crop`` is too small for the model's loss (MS-SSIM of ``twostage``);
+    call once the model is final (``--model`` may override the file's)."""
+    if config.model.name == "twostage" and config.data.crop < MIN_CROP:
+        raise ConfigError(
+            f"data.crop = {config.data.crop}: the twostage recipe's MS-SSIM loss needs "
+            f"at least {MIN_CROP} pixels"
+        )
 
 
 def _resolve_paths(config: TrainConfig) -> TrainConfig:
