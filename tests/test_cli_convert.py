@@ -14,7 +14,7 @@ from ldr2hdr.models import create_model, save_weights
 EXPECTED_FILES = {
     "exr": ["a.exr"],
     "hdr": ["a.hdr"],
-    "tiff16": ["a.tif"],
+    "tiff16": ["a_hdr.tif"],
     "png16": ["a_hdr.png"],
     "ntire": ["a_hdr.png", "a_hdr_alignratio.npy"],
     "uhdr": ["a_hdr.jpg"],
@@ -90,8 +90,8 @@ def test_bad_file_does_not_stop_the_batch(tmp_path, weights, capsys) -> None:
     assert _convert(tmp_path, "--weights", weights) == 1
     assert (tmp_path / "a.exr").is_file() and (tmp_path / "c.exr").is_file()
     assert not (tmp_path / "b.exr").exists()
-    out = capsys.readouterr().out
-    assert "done 2, skipped 0" in out and "failed 1" in out and "b.png" in out
+    err = capsys.readouterr().err
+    assert "done 2," in err and "skipped 0" in err and "failed 1" in err and "b.png" in err
 
 
 def test_rerun_skips_finished_outputs(tmp_path, weights, capsys) -> None:
@@ -100,10 +100,12 @@ def test_rerun_skips_finished_outputs(tmp_path, weights, capsys) -> None:
     assert _convert(tmp_path / "0.png", "--weights", weights) == 0
     before = (tmp_path / "0.exr").stat().st_mtime_ns
     assert _convert(tmp_path / "*.png", "--weights", weights) == 0
-    assert "done 1, skipped 1" in capsys.readouterr().out
+    err = capsys.readouterr().err
+    assert "done 1," in err and "skipped 1 " in err
     assert (tmp_path / "0.exr").stat().st_mtime_ns == before
     assert _convert(tmp_path / "*.png", "--weights", weights, "--overwrite") == 0
-    assert "done 2, skipped 0" in capsys.readouterr().out
+    err = capsys.readouterr().err
+    assert "done 2," in err and "skipped 0 " in err
 
 
 def test_recursive_folders_mirror_under_out_dir(tmp_path, weights) -> None:

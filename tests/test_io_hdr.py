@@ -339,7 +339,7 @@ def test_pixel_limit_is_checked_for_every_hdr_format(tmp_path, name):
     else:
         path = good_file(tmp_path, name)
     assert read_hdr(path, max_pixels=256).shape == (16, 16, 3)
-    with pytest.raises(ImageReadError, match="256 pixels is more than max_pixels=255"):
+    with pytest.raises(ImageReadError, match="256 pixels is more than the limit of 255"):
         read_hdr(path, max_pixels=255)
 
 

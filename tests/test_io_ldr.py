@@ -242,7 +242,7 @@ def test_truncated_files_raise_image_read_error(tmp_path, name):
 def test_hdr_file_is_refused_with_a_hint(tmp_path):
     path = tmp_path / "x.hdr"
     path.write_bytes(b"#?RADIANCE\nFORMAT=32-bit_rle_rgbe\n\n-Y 1 +X 1\n\x80\x80\x80\x81")
-    with pytest.raises(ImageReadError, match="read_hdr"):
+    with pytest.raises(ImageReadError, match="not an image in a supported photo format"):
         read_ldr(path)
 
 
@@ -255,15 +255,15 @@ def test_float_tiff_is_refused(tmp_path):
 def test_pixel_limit_is_checked_before_decoding(tmp_path):
     Image.fromarray(upright_rgb8(10, 10)).save(tmp_path / "a.png")
     assert read_ldr(tmp_path / "a.png", max_pixels=100).shape == (10, 10, 3)
-    with pytest.raises(ImageReadError, match="100 pixels is more than max_pixels=99"):
+    with pytest.raises(ImageReadError, match="100 pixels is more than the limit of 99 pixels"):
         read_ldr(tmp_path / "a.png", max_pixels=99)
 
 
 @pytest.mark.parametrize(
     ("claimed", "max_pixels", "reason"),
     [
-        ((5000, 5000), 1_000_000, "25000000 pixels is more than max_pixels=1000000"),
-        ((100_000, 100_000), 10**11, "Pillow's own limit"),
+        ((5000, 5000), 1_000_000, "25000000 pixels is more than the limit of 1000000"),
+        ((100_000, 100_000), 10**11, "decompression-bomb"),
     ],
 )
 def test_a_header_claiming_a_huge_image_is_refused_before_decoding(

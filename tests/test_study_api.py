@@ -28,6 +28,7 @@ from ldr2hdr.errors import Ldr2HdrError  # noqa: E402
 from ldr2hdr.gallery import read_manifest  # noqa: E402
 from ldr2hdr.study import read_votes, summarise, t_quantile_975, wilson_interval  # noqa: E402
 from ldr2hdr.study.files import load_study_folder  # noqa: E402
+from ldr2hdr.study.limits import ClientLimits  # noqa: E402
 from ldr2hdr.study.server import bind, create_app  # noqa: E402
 from ldr2hdr.study.storage import StudyStore, Vote  # noqa: E402
 
@@ -75,7 +76,7 @@ class Client:
 class LiveServer:
     """The app on a real uvicorn server in a thread, on a free port."""
 
-    def __init__(self, gallery: Path, db: Path, *, pairs: int, seed: int = 0) -> None:
+    def __init__(self, gallery: Path, db: Path, *, pairs: int, seed: int = 0, **options) -> None:
         self.db = db
         self.store = StudyStore(db)
         app = create_app(
@@ -84,6 +85,7 @@ class LiveServer:
             pairs=pairs,
             token=TOKEN,
             rng=random.Random(seed),
+            **options,
         )
         self.socket = bind("127.0.0.1", 0)
         self.port = self.socket.getsockname()[1]
@@ -443,3 +445,95 @@ def test_cli_errors_are_clear(tmp_path, capsys) -> None:
     assert not (tmp_path / "missing.sqlite").exists()
     assert main(["study", "serve", str(tmp_path), "--db", str(tmp_path / "s.sqlite")]) == 2
     assert "build one first with: ldr2hdr gallery" in capsys.readouterr().err
+
+
+def test_a_huge_body_is_refused_before_it_is_read(server) -> None:
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    try:
+        connection.putrequest("POST", "/api/vote")
+        connection.putheader("Content-Type", "application/json")
+        connection.putheader("Content-Length", str(200 * 2**20))  # announced, never sent
+        connection.endheaders()
+        response = connection.getresponse()
+        status, content = response.status, json.loads(response.read())
+    finally:
+        connection.close()
+    assert status == 413 and "larger than" in content["error"]
+
+
+def test_a_chunked_body_over_the_cap_is_refused(server) -> None:
+    chunks = (b"x" * 4096 for _ in range(100))  # 400 KB, no Content-Length
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    try:
+        connection.request("POST", "/api/vote", body=chunks, encode_chunked=True)
+        response = connection.getresponse()
+        status, content = response.status, json.loads(response.read())
+    except (BrokenPipeError, ConnectionResetError):  # the server may answer and close first
+        status, content = 413, {"error": "larger than"}
+    finally:
+        connection.close()
+    assert status == 413 and "larger than" in content["error"]
+
+
+def test_one_client_cannot_create_unlimited_participants(gallery, tmp_path) -> None:
+    live = LiveServer(
+        gallery, tmp_path / "s.sqlite", pairs=2, limits=ClientLimits(max_participants=2)
+    )
+    try:
+        for _ in range(2):
+            live.client().session()
+        status, content = live.client().request("POST", "/api/session")
+        assert status == 429 and "2 study sessions" in content["error"]
+        assert len(snapshot(live.db)["participants"]) == 2
+    finally:
+        live.stop()
+
+
+def test_votes_are_rate_limited_per_client(gallery, tmp_path) -> None:
+    live = LiveServer(
+        gallery, tmp_path / "s.sqlite", pairs=3, limits=ClientLimits(max_votes_per_minute=1)
+    )
+    try:
+        client = live.client()
+        first, second = client.session()[:2]
+        vote = {"preferred": "left", "rating_left": 3, "rating_right": 4}
+        assert client.request("POST", "/api/vote", {"trial": first["id"], **vote})[0] == 200
+        status, content = client.request("POST", "/api/vote", {"trial": second["id"], **vote})
+        assert status == 429 and "votes a minute" in content["error"]
+        assert len(snapshot(live.db)["votes"]) == 1
+    finally:
+        live.stop()
+
+
+def test_a_locked_database_is_a_json_503(server) -> None:
+    locker = sqlite3.connect(server.db, timeout=0)
+    try:
+        locker.execute("BEGIN EXCLUSIVE")
+        status, content = server.client().request("POST", "/api/session")
+    finally:
+        locker.rollback()
+        locker.close()
+    assert status == 503 and "try again" in content["error"]
+
+
+def test_report_opens_a_foreign_database_read_only(tmp_path, capsys) -> None:
+    other = tmp_path / "other.sqlite"
+    with sqlite3.connect(other) as connection:
+        connection.execute("CREATE TABLE notes (text TEXT)")
+    before = other.read_bytes()
+    assert main(["study", "report", "--db", str(other)]) == 2
+    assert "not a study database" in capsys.readouterr().err
+    assert other.read_bytes() == before and not other.with_name("other.sqlite-wal").exists()
+    with sqlite3.connect(other) as connection:
+        assert connection.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+
+
+def test_a_failed_start_leaves_no_database(gallery, tmp_path, capsys) -> None:
+    busy = bind("127.0.0.1", 0)
+    try:
+        port = str(busy.getsockname()[1])
+        db = tmp_path / "never.sqlite"
+        assert main(["study", "serve", str(gallery), "--port", port, "--db", str(db)]) == 2
+    finally:
+        busy.close()
+    assert "cannot listen" in capsys.readouterr().err and not db.exists()

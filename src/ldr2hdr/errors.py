@@ -25,3 +25,11 @@ class WeightsError(Ldr2HdrError, ValueError):
 
 class DeviceError(Ldr2HdrError, ValueError):
     """A device was asked for (``cuda``, ``mps``) that this machine or PyTorch build lacks."""
+
+
+class PixelLimitError(ImageReadError):
+    """An image has more pixels than the reader's limit (``max_pixels``, ``--max-pixels``)."""
+
+
+class TargetExistsError(ImageWriteError):
+    """An output file exists and replacing it was not asked for (``overwrite``)."""

@@ -227,6 +227,7 @@ def evaluate(
     limit: int | None = None,
     on_prediction: Callable[[Prediction], None] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    on_frame_error: Callable[[str, str], None] | None = None,
 ) -> list[ScoreRecord]:
     """Score every method on every frame of an NTIRE-layout folder.
 
@@ -238,6 +239,9 @@ def evaluate(
         limit: score only the first ``limit`` frames (sorted by id).
         on_prediction: called with each :class:`Prediction` (e.g. to keep crops for figures).
         progress: called with (frames done, frames in all) after each frame.
+        on_frame_error: called with (frame id, reason) for a frame that cannot be scored (e.g.
+            an all-black reference), which is then left out; None: such a frame raises
+            EvaluationError.
 
     Returns:
         One :class:`ScoreRecord` per frame and method, frame-major in the given method order.
@@ -254,26 +258,51 @@ def evaluate(
     resolved = resolve_methods(methods, weights=weights, device=device, tile=tile)
     records = []
     for done, frame in enumerate(frames, start=1):
-        ldr = read_ldr(frame.path("medium"))
-        reference = read_ntire(frame.path("gt"))
-        for method in resolved:
-            start = time.perf_counter()
-            ntire = method.predict(ldr)
-            seconds = time.perf_counter() - start
-            records.append(
-                ScoreRecord(
-                    frame.frame_id,
-                    method.name,
-                    **score(ntire, reference),
-                    parameters=method.parameters,
-                    seconds=seconds,
-                    **diagnose(ntire, reference, ldr),
-                )
-            )
-            if on_prediction is not None:
-                on_prediction(Prediction(frame.frame_id, method.name, ldr, reference, ntire))
+        try:
+            records += _score_frame(frame, resolved, on_prediction)
+        except FrameError as exc:
+            if on_frame_error is None:
+                raise EvaluationError(f"frame {frame.frame_id}: {exc}") from exc
+            on_frame_error(frame.frame_id, str(exc))
         if progress is not None:
             progress(done, len(frames))
+    return records
+
+
+class FrameError(ValueError):
+    """One frame cannot be scored (degenerate reference); the others can."""
+
+
+def _score_frame(
+    frame, methods: Sequence[Method], on_prediction: Callable[[Prediction], None] | None
+) -> list[ScoreRecord]:
+    """Every method's scores on one frame; FrameError if the reference cannot be scored."""
+    ldr = read_ldr(frame.path("medium"))
+    reference = read_ntire(frame.path("gt"))
+    if not float(reference.max(initial=0.0)) > 0.0:
+        raise FrameError(f"the reference {frame.path('gt')} is all black; it cannot be scored")
+    records = []
+    for method in methods:
+        start = time.perf_counter()
+        ntire = method.predict(ldr)
+        seconds = time.perf_counter() - start
+        try:
+            scores = score(ntire, reference)
+            ratios = diagnose(ntire, reference, ldr)
+        except ValueError as exc:
+            raise FrameError(f"cannot score {method.name}: {exc}") from exc
+        records.append(
+            ScoreRecord(
+                frame.frame_id,
+                method.name,
+                **scores,
+                parameters=method.parameters,
+                seconds=seconds,
+                **ratios,
+            )
+        )
+        if on_prediction is not None:
+            on_prediction(Prediction(frame.frame_id, method.name, ldr, reference, ntire))
     return records
 
 

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from ldr2hdr._version import __version__
-from ldr2hdr.errors import Ldr2HdrError
+from ldr2hdr.errors import Ldr2HdrError, PixelLimitError, TargetExistsError
 
 SUBCOMMAND_MODULES = (
     "convert",
@@ -46,13 +46,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def cli_message(exc: Exception, args: argparse.Namespace) -> str:
+    """The error's message with the command-line option that addresses it, where one exists."""
+    message = str(exc)
+    if isinstance(exc, TargetExistsError):
+        has_flag = hasattr(args, "overwrite")
+        return message + ("; pass --overwrite to replace it" if has_flag else "; remove it first")
+    if isinstance(exc, PixelLimitError) and hasattr(args, "max_pixels"):
+        return message + "; pass --max-pixels to raise the limit"
+    return message
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the process exit status."""
     args = build_parser().parse_args(argv)
     try:
         return int(args.handler(args))
     except Ldr2HdrError as exc:
-        print(f"ldr2hdr {args.command}: error: {exc}", file=sys.stderr)
+        print(f"ldr2hdr {args.command}: error: {cli_message(exc, args)}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print(f"ldr2hdr {args.command}: interrupted", file=sys.stderr)

@@ -1,33 +1,64 @@
-"""``ldr2hdr convert``: photos in, HDR files out; one bad file never stops the batch."""
+"""``ldr2hdr convert``: photos in, HDR files out; one bad file never stops the batch.
+
+A photo's outputs (the HDR file, its alignratio for ``ntire``, the preview) form one unit: a
+re-run skips photos whose outputs all exist, writes what an earlier run left missing (the
+preview from the existing HDR file, or the whole photo again) and says so.
+"""
 
 from __future__ import annotations
 
 import argparse
-import glob
+import math
+import sys
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from tqdm import tqdm
 
-from ldr2hdr.cli._types import add_model_arguments, check_device, finite_float, set_threads
+from ldr2hdr.cli import cli_message
+from ldr2hdr.cli._outputs import OUTPUT_NAMES, PHOTO_SUFFIXES, Job, expand_inputs, plan_jobs
+from ldr2hdr.cli._report import (
+    COMPLETED,
+    CONVERTED,
+    FAILED,
+    MEGA,
+    OWN_OUTPUT,
+    SKIPPED,
+    BatchReport,
+    FileResult,
+)
+from ldr2hdr.cli._types import add_model_arguments, check_device, int_at_least, set_threads
 from ldr2hdr.errors import Ldr2HdrError
+from ldr2hdr.io._common import MAX_PIXELS
+from ldr2hdr.io.marker import has_output_marker
 
 NAME = "convert"
 HELP = "reconstruct HDR images from 8-bit photos (files, folders or globs)"
+MAX_EXPOSURE_STOPS = 64.0
+"""``--exposure`` is within ±this many stops (2**64 is far beyond any display)."""
+PER_FILE_ERRORS = (Ldr2HdrError, OSError, ValueError, TypeError)
 
-OUTPUT_NAMES = {  # format → (name suffix, extension) of the output file
-    "exr": ("", ".exr"),
-    "hdr": ("", ".hdr"),
-    "tiff16": ("", ".tif"),
-    "png16": ("_hdr", ".png"),
-    "ntire": ("_hdr", ".png"),
-    "uhdr": ("_hdr", ".jpg"),
-}
-PREVIEW_NAME = ("_preview", ".jpg")
-PHOTO_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp", ".mpo"}
-GLOB_CHARACTERS = set("*?[")
-MEGA = 1e6
+
+def exposure_stops(text: str) -> float:
+    """argparse type: a finite number of stops within ±MAX_EXPOSURE_STOPS."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or abs(value) > MAX_EXPOSURE_STOPS:
+        raise argparse.ArgumentTypeError(
+            f"expected stops between -{MAX_EXPOSURE_STOPS:g} and {MAX_EXPOSURE_STOPS:g}, "
+            f"got {text!r}"
+        )
+    return value
+
+
+def max_pixels(text: str) -> int:
+    """argparse type: a pixel limit in 1–MAX_PIXELS (Pillow refuses larger images anyway)."""
+    value = int_at_least(1)(text)
+    if value > MAX_PIXELS:
+        raise argparse.ArgumentTypeError(f"at most {MAX_PIXELS} (Pillow's own limit), got {text!r}")
+    return value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -46,85 +77,48 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--exposure",
-        type=finite_float,
+        type=exposure_stops,
         default=0.0,
-        metavar="STOPS",
-        help="preview exposure in stops, e.g. -1 to look into bright areas (default: 0); "
-        "to redo a converted photo with another exposure, add --overwrite",
+        help=f"preview exposure in stops, ±{MAX_EXPOSURE_STOPS:g} (default: 0); to redo a "
+        "converted photo with another exposure, add --overwrite",
     )
     parser.add_argument("-r", "--recursive", action="store_true", help="descend into subfolders")
     add_model_arguments(parser)
     parser.add_argument("--precision", choices=("fp32", "bf16", "fp16"), default="fp32")
     parser.add_argument(
+        "--max-pixels",
+        type=max_pixels,
+        default=MAX_PIXELS,
+        metavar="N",
+        help=f"refuse photos of more than N pixels, before decoding (default: {MAX_PIXELS})",
+    )
+    parser.add_argument(
         "--overwrite",
         action="store_true",
-        help="replace existing outputs (default: skip inputs already converted)",
+        help="redo photos already converted (never replaces an input, nor a photo-type file "
+        "this tool did not write)",
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="print a JSON report of every file on stdout"
     )
 
 
-@dataclass(frozen=True)
-class Job:
-    """One photo and where its outputs go."""
-
-    source: Path
-    target: Path
-    preview: Path | None
-
-
-@dataclass
-class Summary:
-    done: int = 0
-    skipped: int = 0
-    failed: list[tuple[Path, str]] = field(default_factory=list)
-    megapixels: float = 0.0
+def _replace_problem(job: Job, paths: tuple[Path, ...]) -> str | None:
+    """Why an existing output cannot be replaced: a photo-type file this tool did not write."""
+    for path in paths:
+        if path.exists() and path.suffix.lower() in PHOTO_SUFFIXES and not has_output_marker(path):
+            return (
+                f"{path} exists and was not written by ldr2hdr (no output marker); "
+                "not replaced, even with --overwrite: move it away"
+            )
+    return None
 
 
-def _photos_in(folder: Path, recursive: bool) -> list[Path]:
-    found = folder.rglob("*") if recursive else folder.iterdir()
-    return sorted(p for p in found if p.is_file() and p.suffix.lower() in PHOTO_SUFFIXES)
-
-
-def expand_inputs(inputs: list[str], *, recursive: bool) -> list[tuple[Path, Path]]:
-    """(photo, folder its output path is relative to) for every input; errors name the input."""
-    found: list[tuple[Path, Path]] = []
-    for item in inputs:
-        if GLOB_CHARACTERS & set(item) and not Path(item).exists():
-            matches = sorted(Path(m) for m in glob.glob(item, recursive=recursive))
-            if not matches:
-                raise Ldr2HdrError(f"{item}: no file matches this pattern")
-            found += [(m, m.parent) for m in matches if m.is_file()]
-        elif Path(item).is_dir():
-            found += [(p, Path(item)) for p in _photos_in(Path(item), recursive)]
-        elif Path(item).exists():
-            found.append((Path(item), Path(item).parent))
-        else:
-            raise Ldr2HdrError(f"{item}: no such file or folder")
-    return found
-
-
-def plan_jobs(args: argparse.Namespace) -> list[Job]:
-    """Output paths for every input photo (mirroring input folders under --out-dir)."""
-    name_suffix, extension = OUTPUT_NAMES[args.format]
-    jobs, targets = [], {}
-    for source, base in expand_inputs(args.inputs, recursive=args.recursive):
-        folder = (
-            source.parent
-            if args.out_dir is None
-            else args.out_dir / source.parent.relative_to(base)
-        )
-        target = folder / f"{source.stem}{name_suffix}{extension}"
-        if target in targets:
-            raise Ldr2HdrError(f"{source} and {targets[target]} would both write {target}")
-        targets[target] = source
-        preview = folder / f"{source.stem}{PREVIEW_NAME[0]}{PREVIEW_NAME[1]}"
-        jobs.append(Job(source, target, preview if args.preview else None))
-    return jobs
-
-
-def _convert_one(job: Job, reconstructor, args: argparse.Namespace, summary: Summary) -> None:
+def _convert(job: Job, reconstructor, args: argparse.Namespace, report: BatchReport) -> None:
+    """Run the network on the photo and write every output of the unit."""
     from ldr2hdr.io import read_icc_profile, read_ldr, write_hdr, write_preview
 
-    image = read_ldr(job.source)
+    image = read_ldr(job.source, max_pixels=args.max_pixels)
     height, width = image.shape[:2]
     tiles = reconstructor.tile_count(height, width)
     with tqdm(
@@ -133,47 +127,74 @@ def _convert_one(job: Job, reconstructor, args: argparse.Namespace, summary: Sum
         linear = reconstructor(image, progress=bar.update)
     job.target.parent.mkdir(parents=True, exist_ok=True)
     icc = read_icc_profile(job.source) if args.format == "uhdr" else None
-    write_hdr(job.target, linear, args.format, overwrite=args.overwrite, sdr=image, icc_profile=icc)
+    write_hdr(job.target, linear, args.format, overwrite=True, sdr=image, icc_profile=icc)
     if job.preview is not None:
-        write_preview(job.preview, linear, args.exposure, overwrite=args.overwrite)
-    summary.megapixels += height * width / MEGA
+        write_preview(job.preview, linear, args.exposure, overwrite=True)
+    report.megapixels += height * width / MEGA
 
 
-def _finished(job: Job) -> bool:
-    return job.target.exists() and (job.preview is None or job.preview.exists())
+def _complete_preview(job: Job, args: argparse.Namespace) -> bool:
+    """Write the missing preview from the existing HDR file; False if that file is unreadable."""
+    from ldr2hdr.io import read_hdr, write_preview
+
+    try:
+        linear = read_hdr(job.target)
+    except PER_FILE_ERRORS:
+        return False
+    write_preview(job.preview, linear, args.exposure, overwrite=False)
+    return True
+
+
+def _process(job: Job, reconstructor, args: argparse.Namespace, report: BatchReport) -> None:
+    if job.problem is not None:
+        report.add(FileResult(job.source, FAILED, reason=job.problem))
+        return
+    hdr_done = all(path.exists() for path in job.hdr_files)
+    preview_done = job.preview is None or job.preview.exists()
+    if hdr_done and preview_done and not args.overwrite:
+        report.add(FileResult(job.source, SKIPPED, job.outputs))
+        return
+    if hdr_done and not args.overwrite and _complete_preview(job, args):
+        reason = f"wrote the missing preview {job.preview} from {job.target}"
+        report.add(FileResult(job.source, COMPLETED, job.outputs, reason))
+        return
+    problem = _replace_problem(job, job.outputs)
+    if problem is not None:
+        report.add(FileResult(job.source, FAILED, reason=problem))
+        return
+    partial = not args.overwrite and any(path.exists() for path in job.outputs)
+    _convert(job, reconstructor, args, report)
+    if partial:
+        reason = "an earlier run left it unfinished; converted again"
+        report.add(FileResult(job.source, COMPLETED, job.outputs, reason))
+    else:
+        report.add(FileResult(job.source, CONVERTED, job.outputs))
 
 
 def run(args: argparse.Namespace) -> int:
     from ldr2hdr.inference import Reconstructor
 
-    jobs = plan_jobs(args)
-    if not jobs:
+    found = expand_inputs(args.inputs, recursive=args.recursive)
+    plan = plan_jobs(found, fmt=args.format, out_dir=args.out_dir, preview=args.preview)
+    if not found:
         raise Ldr2HdrError("no photos found in the given inputs")
     check_device(args.device)
     set_threads(args.threads)
-    reconstructor = Reconstructor(
-        args.weights, device=args.device, precision=args.precision, tile=args.tile
-    )
-    summary, start = Summary(), time.perf_counter()
-    for job in tqdm(jobs, desc="convert", unit="photo", disable=len(jobs) < 2):
-        if _finished(job) and not args.overwrite:
-            summary.skipped += 1
-            continue
+    reconstructor = None
+    if plan.jobs:
+        reconstructor = Reconstructor(
+            args.weights, device=args.device, precision=args.precision, tile=args.tile
+        )
+    report, start = BatchReport(), time.perf_counter()
+    for source, reason in plan.own_outputs:
+        report.add(FileResult(source, OWN_OUTPUT, reason=reason))
+    for job in tqdm(plan.jobs, desc="convert", unit="photo", disable=len(plan.jobs) < 2):
         try:
-            _convert_one(job, reconstructor, args, summary)
-            summary.done += 1
-        except (Ldr2HdrError, OSError, ValueError, TypeError) as exc:
-            summary.failed.append((job.source, str(exc)))
-            tqdm.write(f"failed: {job.source}: {exc}")
-    _print_summary(summary, time.perf_counter() - start)
-    return 1 if summary.failed else 0
-
-
-def _print_summary(summary: Summary, seconds: float) -> None:
-    rate = summary.megapixels / seconds if seconds > 0 else 0.0
-    print(
-        f"done {summary.done}, skipped {summary.skipped} (already converted), "
-        f"failed {len(summary.failed)}; {seconds:.1f} s, {rate:.3f} megapixels/s"
-    )
-    for source, reason in summary.failed:
-        print(f"  failed: {source}: {reason}")
+            _process(job, reconstructor, args, report)
+        except PER_FILE_ERRORS as exc:
+            report.add(FileResult(job.source, FAILED, reason=cli_message(exc, args)))
+    seconds = time.perf_counter() - start
+    print(f"ldr2hdr {NAME}: {report.summary_line(seconds)}", file=sys.stderr)
+    if args.json:
+        print(report.to_json(seconds))
+    return 1 if report.failed else 0

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from ldr2hdr.cli._types import add_device_argument, check_device, positive_int
 
 NAME = "evaluate"
+EXIT_SOME_FRAMES_FAILED = 1
 HELP = (
     "score networks (twostage, stage1, ...) and classical expansion operators (identity, masia, "
     "...) on an NTIRE-layout folder: PSNR-L, μ-PSNR, PU21-PSNR/SSIM, parameters, seconds"
@@ -95,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
 
         check_report_folder(args.out, overwrite=args.overwrite)
         collector = CropCollector()
+    failed: dict[str, str] = {}
     records = evaluate(
         args.data_dir,
         args.methods,
@@ -104,7 +107,12 @@ def run(args: argparse.Namespace) -> int:
         limit=args.limit,
         on_prediction=collector,
         progress=_ProgressBar(),
+        on_frame_error=failed.__setitem__,
     )
+    for frame_id, reason in failed.items():
+        print(f"ldr2hdr {NAME}: frame {frame_id} not scored: {reason}", file=sys.stderr)
+    if not records:
+        raise Ldr2HdrError("no frame could be scored")
     print(format_table(summarise(records)), end="")
     if collector is not None:
         write_report(
@@ -115,4 +123,4 @@ def run(args: argparse.Namespace) -> int:
             overwrite=args.overwrite,
         )
         print(f"wrote the report to {args.out}")
-    return 0
+    return EXIT_SOME_FRAMES_FAILED if failed else 0

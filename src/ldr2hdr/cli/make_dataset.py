@@ -102,6 +102,8 @@ def run(args: argparse.Namespace) -> int:
         report = make_dataset(dataset, args.out_dir, overwrite=args.overwrite)
     elapsed = time.perf_counter() - start
     for path, reason in report.bad_files.items():
-        print(f"ldr2hdr {NAME}: skipped {path}: {reason}", file=sys.stderr)
+        print(
+            f"ldr2hdr {NAME}: skipped {path}: {reason.removeprefix(f'{path}: ')}", file=sys.stderr
+        )
     print(f"wrote {len(report.written)} frames to {args.out_dir} in {elapsed:.1f} s")
     return EXIT_SOME_FILES_FAILED if report.bad_files else 0

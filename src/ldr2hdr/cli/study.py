@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ldr2hdr.cli._types import int_at_least, positive_int
 from ldr2hdr.errors import Ldr2HdrError
+from ldr2hdr.study.limits import DEFAULT_MAX_PARTICIPANTS_PER_CLIENT, DEFAULT_MAX_VOTES_PER_MINUTE
 
 NAME = "study"
 HELP = "run the blind user study web app (serve) or summarise its votes (report)"
@@ -48,6 +49,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_PAIRS,
         help=f"pairs per participant (default: {DEFAULT_PAIRS}; at most the number of photos)",
     )
+    serve.add_argument(
+        "--max-participants-per-client",
+        type=positive_int,
+        default=DEFAULT_MAX_PARTICIPANTS_PER_CLIENT,
+        metavar="N",
+        help="new participants one address may start (default: "
+        f"{DEFAULT_MAX_PARTICIPANTS_PER_CLIENT}; raise it behind a proxy or for a shared lab)",
+    )
+    serve.add_argument(
+        "--max-votes-per-minute",
+        type=positive_int,
+        default=DEFAULT_MAX_VOTES_PER_MINUTE,
+        metavar="N",
+        help=f"votes one address may send a minute (default: {DEFAULT_MAX_VOTES_PER_MINUTE})",
+    )
     serve.set_defaults(study_handler=_serve)
     report = actions.add_parser(
         "report",
@@ -70,7 +86,15 @@ def _serve(args: argparse.Namespace) -> int:
 
     # Ctrl-C is how the server is meant to stop; every vote is already committed.
     with contextlib.suppress(KeyboardInterrupt):
-        serve(args.gallery_dir, db=args.db, host=args.host, port=args.port, pairs=args.pairs)
+        serve(
+            args.gallery_dir,
+            db=args.db,
+            host=args.host,
+            port=args.port,
+            pairs=args.pairs,
+            max_participants_per_client=args.max_participants_per_client,
+            max_votes_per_minute=args.max_votes_per_minute,
+        )
     print(f"study server stopped; the votes are in {args.db}")
     return 0
 

@@ -38,6 +38,8 @@ DEFAULT_CACHE_BYTES = 2**30
 DEFAULT_VIEW_SIZE = (256, 256)
 BRACKET_STOPS = {"medium": 0.0, "short": -2.0, "long": 2.0}  # the medium is shot first
 MAX_DRAWS = 1000
+MIN_HDR_SIDE = 2
+"""Smallest width and height of a usable source HDR image, in pixels."""
 ID_DIGITS = 4
 
 
@@ -173,13 +175,20 @@ class SyntheticHdrDataset(Dataset):
         if path in self.bad_files:
             return None
         try:
-            return self.cache.get(path)
+            image = self.cache.get(path)
+            reason = degenerate_reason(image)
+            if reason is not None:
+                raise ImageReadError(f"{path}: {reason}")
+            return image
         except ImageReadError as exc:
             if not self.skip_bad:
                 raise
-            self.bad_files[path] = str(exc)
-            warnings.warn(f"skipping {exc}", stacklevel=3)
+            self._skip(path, str(exc))
             return None
+
+    def _skip(self, path: Path, reason: str) -> None:
+        self.bad_files[path] = reason
+        warnings.warn(f"skipping {reason}", stacklevel=4)
 
     def _draw_image(self, rng: np.random.Generator) -> tuple[Path, np.ndarray]:
         for _ in range(MAX_DRAWS):
@@ -202,13 +211,30 @@ class SyntheticHdrDataset(Dataset):
         if not 0 <= index < self.length:
             raise IndexError(f"index {index} out of range for {self.length} samples")
         rng = np.random.default_rng([self.seed, self.epoch, index])
-        path, image = self._draw_image(rng)
-        view = random_view(image, rng, size=self.size, **self.view_options)
-        return path, simulate_brackets(view, rng, stops=tuple(stops), params=self.params)
+        for _ in range(MAX_DRAWS):
+            path, image = self._draw_image(rng)
+            try:
+                view = random_view(image, rng, size=self.size, **self.view_options)
+                return path, simulate_brackets(view, rng, stops=tuple(stops), params=self.params)
+            except ValueError as exc:  # e.g. a view too dark to expose
+                if not self.skip_bad:
+                    raise
+                self._skip(path, f"{path}: unusable HDR data: {exc}")
+        raise DatasetError(f"no usable HDR file among {len(self.files)} (e.g. {self.files[0]})")
 
     def __getitem__(self, index: int) -> Sample:
         _, (shot,) = self.render(index)
         return make_sample(shot.ldr, shot.hdr)
+
+
+def degenerate_reason(image: np.ndarray) -> str | None:
+    """Why an HDR image cannot give training views (too small, no light), or None."""
+    height, width = image.shape[:2]
+    if min(height, width) < MIN_HDR_SIDE:
+        return f"too small to take views from ({width}×{height} pixels)"
+    if not float(image.max(initial=0.0)) > 0.0:
+        return "all black (no light to expose)"
+    return None
 
 
 @dataclass
@@ -220,6 +246,19 @@ class MakeDatasetReport:
 
 
 def _write_frame(frame: NtireFrame, shots: dict[str, SimulatedShot], overwrite: bool) -> None:
+    """Write every file of a frame; on failure remove the ones this call wrote (no half frame)."""
+    parts = (*EXPOSURE_NAMES, "gt", "alignratio", "exposures")
+    existed = {name: frame.path(name).exists() for name in parts}
+    try:
+        _write_frame_files(frame, shots, overwrite)
+    except (OSError, ValueError):
+        for name, was_there in existed.items():
+            if not was_there:
+                frame.path(name).unlink(missing_ok=True)
+        raise
+
+
+def _write_frame_files(frame: NtireFrame, shots: dict[str, SimulatedShot], overwrite: bool) -> None:
     for name in EXPOSURE_NAMES:
         write_png8(frame.path(name), shots[name].ldr, overwrite=overwrite)
     linear = np.power(shots["medium"].hdr.astype(np.float64), NTIRE_GAMMA).astype(np.float32)

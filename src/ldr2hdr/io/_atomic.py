@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Mapping
 from pathlib import Path
 
-from ldr2hdr.errors import ImageWriteError
+from ldr2hdr.errors import ImageWriteError, TargetExistsError
 
 _TEMP_TOKEN_BYTES = 6
 
@@ -20,7 +20,8 @@ def write_files_atomically(files: Mapping[Path, bytes], *, overwrite: bool = Fal
     given. Temporary files are removed whatever happens.
 
     Raises:
-        ImageWriteError: if a target exists and ``overwrite`` is false, is a folder, its folder
+        TargetExistsError: if a target exists and ``overwrite`` is false.
+        ImageWriteError: if a target is a folder, its folder
             is missing, or the operating system refuses a write or a rename.
     """
     for target in files:
@@ -45,7 +46,7 @@ def _check_target(target: Path, *, overwrite: bool) -> None:
     if not target.parent.is_dir():
         raise ImageWriteError(f"{target}: the folder {target.parent} does not exist")
     if target.exists() and not overwrite:
-        raise ImageWriteError(f"{target}: already exists (pass overwrite=True to replace it)")
+        raise TargetExistsError(f"{target}: already exists (not replaced)")
 
 
 def _stage(target: Path, content: bytes) -> Path:

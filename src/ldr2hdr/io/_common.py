@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import struct
 import zlib
 from pathlib import Path
@@ -9,7 +11,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from ldr2hdr.errors import ImageReadError
+from ldr2hdr.errors import ImageReadError, PixelLimitError
 
 NTIRE_GAMMA = 2.24
 """The NTIRE 2021 domain is ``y = linear ** (1 / NTIRE_GAMMA)``; linear is ``y ** NTIRE_GAMMA``."""
@@ -37,14 +39,47 @@ DECODE_ERRORS: tuple[type[BaseException], ...] = (
 :class:`~ldr2hdr.errors.ImageReadError`."""
 
 
-def read_file(path: Path) -> bytes:
-    """Return the bytes of ``path``; raise ImageReadError naming it if it cannot be read."""
+_FILE_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def regular_file_size(path: Path) -> int:
+    """The size in bytes of ``path``; ImageReadError unless it is a regular file.
+
+    Only ``stat`` is called, so a FIFO or device is refused without being opened (no hang, no
+    endless read).
+    """
     try:
-        return path.read_bytes()
+        mode = os.stat(path)
     except FileNotFoundError as exc:
         raise ImageReadError(f"{path}: file not found") from exc
-    except IsADirectoryError as exc:
-        raise ImageReadError(f"{path}: is a folder, not an image file") from exc
+    except OSError as exc:
+        raise ImageReadError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    for is_kind, kind in _FILE_KINDS:
+        if is_kind(mode.st_mode):
+            raise ImageReadError(f"{path}: is {kind}, not an image file")
+    if not stat.S_ISREG(mode.st_mode):
+        raise ImageReadError(f"{path}: not a regular file")
+    return mode.st_size
+
+
+def read_file(path: Path, *, max_bytes: int | None = None) -> bytes:
+    """Return the bytes of a regular file; raise ImageReadError naming it if it cannot be read,
+    is not a regular file, or is larger than ``max_bytes`` (checked before reading)."""
+    size = regular_file_size(path)
+    if max_bytes is not None and size > max_bytes:
+        raise ImageReadError(
+            f"{path}: {size} bytes is more than an image within the pixel limit can take "
+            f"({max_bytes} bytes)"
+        )
+    try:
+        with open(path, "rb") as handle:
+            return handle.read() if max_bytes is None else handle.read(max_bytes + 1)
     except OSError as exc:
         raise ImageReadError(f"{path}: cannot read: {exc.strerror or exc}") from exc
 
@@ -54,9 +89,9 @@ def check_pixel_count(path: Path, width: int, height: int, max_pixels: int) -> N
     if width <= 0 or height <= 0:
         raise ImageReadError(f"{path}: the header gives an empty image ({width}×{height})")
     if width * height > max_pixels:
-        raise ImageReadError(
-            f"{path}: {width}×{height} = {width * height} pixels is more than "
-            f"max_pixels={max_pixels} (decompression-bomb limit; pass max_pixels= to raise it)"
+        raise PixelLimitError(
+            f"{path}: {width}×{height} = {width * height} pixels is more than the limit of "
+            f"{max_pixels} pixels (decompression-bomb protection)"
         )
 
 

@@ -2,9 +2,9 @@
 
 Every writer takes linear relative radiance (1.0 = the LDR input's clipping white) and writes
 through :func:`ldr2hdr.io._atomic.write_files_atomically` (temporary file, then rename; no
-overwrite unless asked). Libraries: OpenEXR for EXR, imagecodecs for RGBE, PNG, TIFF and
-Ultra HDR (libultrahdr; with the photo as base image, :mod:`ldr2hdr.io.gainmap`), numpy for the
-``.npy`` alignratio.
+overwrite unless asked) and marks the file as this package's output (:mod:`ldr2hdr.io.marker`).
+Libraries: OpenEXR for EXR, imagecodecs for RGBE, PNG, TIFF and Ultra HDR (libultrahdr; with the
+photo as base image, :mod:`ldr2hdr.io.gainmap`), numpy for the ``.npy`` alignratio.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from ldr2hdr.errors import ImageWriteError
 from ldr2hdr.io._atomic import write_files_atomically
 from ldr2hdr.io._common import check_linear
 from ldr2hdr.io.gainmap import encode_ultrahdr
+from ldr2hdr.io.marker import MARKER_TEXT, jpeg_with_marker
 from ldr2hdr.io.ntire import ALIGNRATIO_KEY, alignratio_path, encode_ntire
 
 HDR_FORMATS = ("exr", "hdr", "png16", "tiff16", "ntire", "uhdr")
@@ -54,9 +55,15 @@ _UHDR_ALPHA = 1.0
 _UINT8_MAX = 255
 _PERCENT = 100
 
-_EXR_HEADER = {"compression": OpenEXR.ZIP_COMPRESSION, "type": OpenEXR.scanlineimage}
+_EXR_HEADER = {
+    "compression": OpenEXR.ZIP_COMPRESSION,
+    "type": OpenEXR.scanlineimage,
+    "software": MARKER_TEXT,
+}
 _PNG_IHDR_END = 33  # 8-byte signature + IHDR chunk (4 length + 4 type + 13 data + 4 CRC)
 _PNG_TEXT_CHUNK = b"tEXt"
+_PNG_SOFTWARE_KEY = "Software"
+_RGBE_MARKER_LINE = f"SOFTWARE={MARKER_TEXT}\n".encode("ascii")
 _TIFF_COMPRESSION = "deflate"
 _RGBE_HEADER_BYTES = 1024
 _RGBE_WORST_CASE_BYTES_PER_PIXEL = 8  # 4 bytes + RLE count bytes + per-row markers, with margin
@@ -120,7 +127,8 @@ def write_hdr(
         raise ValueError(f"uhdr_quality must be in 0–100, got {uhdr_quality!r}")
     try:
         if chosen == "uhdr" and sdr is not None:
-            files = {path: _encode_uhdr_on_photo(image, sdr, uhdr_quality, icc_profile)}
+            encoded = _encode_uhdr_on_photo(image, sdr, uhdr_quality, icc_profile)
+            files = {path: jpeg_with_marker(encoded)}
         else:
             files = _encode(path, image, chosen, exr_dtype=exr_dtype, uhdr_quality=uhdr_quality)
     except RuntimeError as exc:  # imagecodecs and OpenEXR encoder failures
@@ -152,22 +160,22 @@ def _encode(
     if chosen == "hdr":
         return {path: _encode_rgbe(image)}
     if chosen == "uhdr":
-        return {path: _encode_uhdr(image, uhdr_quality)}
+        return {path: jpeg_with_marker(_encode_uhdr(image, uhdr_quality))}
     pixels, alignratio = encode_ntire(image)
+    png = _png_with_text(imagecodecs.png_encode(pixels), _PNG_SOFTWARE_KEY, MARKER_TEXT)
     if chosen == "png16":
-        text = repr(float(alignratio))
-        return {path: _png_with_text(imagecodecs.png_encode(pixels), ALIGNRATIO_KEY, text)}
+        return {path: _png_with_text(png, ALIGNRATIO_KEY, repr(float(alignratio)))}
     if chosen == "tiff16":
         description = f"{ALIGNRATIO_KEY}={float(alignratio)!r}"
         content = imagecodecs.tiff_encode(
-            pixels, compression=_TIFF_COMPRESSION, description=description
+            pixels, compression=_TIFF_COMPRESSION, description=description, software=MARKER_TEXT
         )
         return {path: content}
     if path.suffix.lower() != ".png":
         raise ImageWriteError(f"{path}: the ntire format writes a .png file (NNNN.png)")
     buffer = io.BytesIO()
     np.save(buffer, alignratio, allow_pickle=False)
-    return {alignratio_path(path): buffer.getvalue(), path: imagecodecs.png_encode(pixels)}
+    return {alignratio_path(path): buffer.getvalue(), path: png}
 
 
 def _encode_exr(image: np.ndarray, exr_dtype: str) -> bytes:
@@ -187,7 +195,9 @@ def _encode_rgbe(image: np.ndarray) -> bytes:
     # noisy rows can exceed 4 bytes a pixel, so pass an ample buffer (the result is trimmed).
     height, width = image.shape[:2]
     capacity = _RGBE_HEADER_BYTES + _RGBE_WORST_CASE_BYTES_PER_PIXEL * height * width
-    return imagecodecs.rgbe_encode(image, out=capacity)
+    encoded = bytes(imagecodecs.rgbe_encode(image, out=capacity))
+    first_line_end = encoded.index(b"\n") + 1  # after "#?RADIANCE"
+    return encoded[:first_line_end] + _RGBE_MARKER_LINE + encoded[first_line_end:]
 
 
 def _encode_uhdr_on_photo(

@@ -18,8 +18,8 @@ import imagecodecs
 import numpy as np
 from PIL import ExifTags, Image
 
-from ldr2hdr.errors import ImageReadError
-from ldr2hdr.io._common import DECODE_ERRORS, MAX_PIXELS, check_pixel_count, read_file
+from ldr2hdr.errors import ImageReadError, PixelLimitError
+from ldr2hdr.io._common import DECODE_ERRORS, MAX_PIXELS, check_pixel_count, regular_file_size
 
 LDR_FORMATS = ("PNG", "JPEG", "TIFF", "WEBP", "BMP")
 """Pillow formats :func:`read_ldr` accepts (JPEG includes the multi-picture MPO of phones)."""
@@ -36,6 +36,41 @@ _PNG_BIT_DEPTH_OFFSET = 24  # 8-byte signature, IHDR length and type, width, hei
 _SIXTEEN = 16
 _OPENCV_COLOUR_ANY_DEPTH = cv2.IMREAD_COLOR | cv2.IMREAD_ANYDEPTH
 _OPENCV_PEAKS = {np.dtype(np.uint8): _MAX_8_BIT, np.dtype(np.uint16): _MAX_16_BIT}
+MAX_BYTES_PER_PIXEL = 16
+"""File bytes a photo may take per pixel (uncompressed 16-bit RGBA takes 8; MPO frames more)."""
+METADATA_ALLOWANCE_BYTES = 64 * 2**20
+"""File bytes allowed beyond the pixels (EXIF thumbnails, ICC profiles, XMP, gain maps)."""
+HEADER_READ_LIMIT_BYTES = 4 * 2**20
+"""Bytes Pillow may read to find the image size; a header is a few kilobytes (APP segments
+of 64 KB at most each), so junk that Pillow would scan byte by byte is refused fast."""
+
+
+class _HeaderReader:
+    """A read-only file wrapper that refuses to read more than ``limit`` bytes in all, except
+    in one read of the whole rest (Pillow's WebP plugin needs it), up to ``whole_limit``."""
+
+    def __init__(self, handle: io.BufferedReader, path: Path, limit: int, whole_limit: int):
+        self._handle, self._path, self._left, self._whole_limit = handle, path, limit, whole_limit
+
+    def read(self, size: int | None = -1) -> bytes:
+        if size is None or size < 0:
+            data = self._handle.read(self._whole_limit + 1)
+            if len(data) > self._whole_limit:
+                raise ImageReadError(f"{self._path}: larger than the pixel limit allows")
+            return data
+        if size > self._left:
+            raise ImageReadError(
+                f"{self._path}: no image size found in its first {HEADER_READ_LIMIT_BYTES} bytes"
+            )
+        self._left -= size
+        return self._handle.read(size)
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        return self._handle.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._handle.tell()
+
 
 _ORIENTATIONS: dict[int, Callable[[np.ndarray], np.ndarray]] = {
     1: lambda a: a,
@@ -66,13 +101,15 @@ def read_ldr(path: str | os.PathLike[str], *, max_pixels: int = MAX_PIXELS) -> n
         by 255 or 65535, not linearised.
 
     Raises:
-        ImageReadError: the file is missing, truncated, corrupt, not a supported image, or larger
-            than ``max_pixels``; the message names the file and the reason.
+        ImageReadError: the file is missing, not a regular file (FIFO, device, folder: refused
+            without being opened), truncated, corrupt, not a supported image, larger than its
+            header's pixel count can explain, or larger than ``max_pixels``
+            (:class:`~ldr2hdr.errors.PixelLimitError`); the message names the file and the reason.
     """
     path = Path(path)
-    data = read_file(path)
+    data = _read_checked(path, max_pixels)
     try:
-        with _open_header(path, data, max_pixels) as image:
+        with _open_header(path, io.BytesIO(data), max_pixels) as image:
             if image.mode not in _SUPPORTED_MODES:
                 raise ImageReadError(f"{path}: unsupported pixel mode {image.mode!r} for a photo")
             if image.format == "TIFF":
@@ -110,20 +147,45 @@ def apply_orientation(image: np.ndarray, orientation: int) -> np.ndarray:
     return np.ascontiguousarray(upright(image))
 
 
-def _open_header(path: Path, data: bytes, max_pixels: int) -> Image.Image:
-    """Open ``data`` with Pillow (header only) and check its pixel count."""
+def _read_checked(path: Path, max_pixels: int) -> bytes:
+    """The bytes of a regular file, read in full only after its header passed the pixel limit
+    and its size fits the pixel count (a huge junk file is refused after a few kilobytes)."""
+    size = regular_file_size(path)
+    try:
+        handle = open(path, "rb")  # noqa: SIM115 (closed below, errors mapped separately)
+    except OSError as exc:
+        raise ImageReadError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    try:
+        with handle:
+            whole_limit = max_pixels * MAX_BYTES_PER_PIXEL + METADATA_ALLOWANCE_BYTES
+            header = _HeaderReader(handle, path, HEADER_READ_LIMIT_BYTES, whole_limit)
+            with _open_header(path, header, max_pixels) as image:
+                width, height = image.size
+            budget = width * height * MAX_BYTES_PER_PIXEL + METADATA_ALLOWANCE_BYTES
+            if size > budget:
+                raise ImageReadError(
+                    f"{path}: {size} bytes is far more than a {width}×{height} photo takes "
+                    f"(at most {budget}); not read"
+                )
+            handle.seek(0)
+            return handle.read()
+    except ImageReadError:
+        raise
+    except DECODE_ERRORS as exc:
+        raise ImageReadError(f"{path}: cannot decode the image: {exc}") from exc
+
+
+def _open_header(path: Path, source: object, max_pixels: int) -> Image.Image:
+    """Open ``source`` with Pillow (header only) and check its pixel count."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data), formats=LDR_FORMATS)
+            image = Image.open(source, formats=LDR_FORMATS)
     except Image.DecompressionBombError as exc:
-        raise ImageReadError(
-            f"{path}: {exc} (Pillow's own limit; raise PIL.Image.MAX_IMAGE_PIXELS too)"
-        ) from exc
+        raise PixelLimitError(f"{path}: {exc} (decompression-bomb protection)") from exc
     except Image.UnidentifiedImageError as exc:
         raise ImageReadError(
-            f"{path}: not an image in a supported LDR format ({', '.join(LDR_FORMATS)}); "
-            "for HDR files use read_hdr"
+            f"{path}: not an image in a supported photo format ({', '.join(LDR_FORMATS)})"
         ) from exc
     width, height = image.size
     try:

@@ -22,11 +22,12 @@ import os
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
+from PIL import Image, PngImagePlugin
 
 from ldr2hdr.errors import ImageWriteError
 from ldr2hdr.io._atomic import write_files_atomically
 from ldr2hdr.io._common import NTIRE_GAMMA, check_linear, check_values
+from ldr2hdr.io.marker import MARKER_TEXT
 
 TONEMAP_METHODS = ("shoulder", "clip", "paper")
 SHOULDER_KNEE = 0.75
@@ -126,7 +127,12 @@ def write_preview(
     display = tonemap(check_linear(linear), exposure=exposure, method=method)
     pixels = np.rint(display * _MAX_8_BIT).astype(np.uint8)
     buffer = io.BytesIO()
-    options = {"quality": jpeg_quality, "subsampling": 0} if image_format == "JPEG" else {}
+    if image_format == "JPEG":
+        options = {"quality": jpeg_quality, "subsampling": 0, "comment": MARKER_TEXT}
+    else:
+        info = PngImagePlugin.PngInfo()
+        info.add_text("Software", MARKER_TEXT)
+        options = {"pnginfo": info}
     Image.fromarray(pixels, mode="RGB").save(buffer, format=image_format, **options)
     write_files_atomically({path: buffer.getvalue()}, overwrite=overwrite)
     return path

@@ -7,6 +7,7 @@ can say which architecture they belong to.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -32,6 +33,17 @@ def register_model(name: str) -> Callable[[ModelFactory], ModelFactory]:
 def list_models() -> list[str]:
     """Return the registered model names, sorted."""
     return sorted(_REGISTRY)
+
+
+def check_model_options(name: str, options: dict[str, Any]) -> None:
+    """Raise ValueError unless ``name`` is registered and takes the keyword ``options``."""
+    factory = _REGISTRY.get(name)
+    if factory is None:
+        raise ValueError(f"unknown model {name!r}; registered models: {', '.join(list_models())}")
+    try:
+        inspect.signature(factory).bind(**options)
+    except TypeError as exc:
+        raise ValueError(f"options {options!r} do not fit model {name!r}: {exc}") from exc
 
 
 def create_model(name: str, **options: Any) -> nn.Module:

@@ -19,7 +19,7 @@ from torch import nn
 
 from ldr2hdr._version import __version__
 from ldr2hdr.errors import WeightsError
-from ldr2hdr.models.registry import create_model
+from ldr2hdr.models.registry import check_model_options, create_model
 
 WEIGHTS_FORMAT = "ldr2hdr-weights"
 OUTPUT_DOMAIN = "ntire"
@@ -76,7 +76,30 @@ def read_weights_metadata(path: str | os.PathLike) -> dict[str, str]:
         raise WeightsError(f"{path}: not a readable safetensors file ({exc})") from exc
     if metadata.get("format") != WEIGHTS_FORMAT or "arch" not in metadata:
         raise WeightsError(f"{path}: not an ldr2hdr weights file (no ldr2hdr metadata)")
+    arch_options(path, metadata)
     return metadata
+
+
+def arch_options(path: Path, metadata: dict[str, str]) -> dict:
+    """The checked ``arch_options`` of a weights file's metadata (its ``arch`` checked too).
+
+    Raises:
+        WeightsError: ``arch_options`` is not a JSON object, or ``arch`` is unknown or does not
+            take those options; the message names the file.
+    """
+    try:
+        options = json.loads(metadata.get("arch_options", "{}"))
+    except json.JSONDecodeError as exc:
+        raise WeightsError(f"{path}: corrupt metadata: arch_options is not JSON ({exc})") from exc
+    if not isinstance(options, dict):
+        raise WeightsError(
+            f"{path}: corrupt metadata: arch_options must be a JSON object, got {options!r}"
+        )
+    try:
+        check_model_options(metadata["arch"], options)
+    except ValueError as exc:
+        raise WeightsError(f"{path}: corrupt metadata: {exc}") from exc
+    return options
 
 
 def load_weights(
@@ -91,7 +114,10 @@ def load_weights(
     path = Path(path)
     metadata = read_weights_metadata(path)
     if model is None:
-        model = create_model(metadata["arch"], **json.loads(metadata.get("arch_options", "{}")))
+        try:
+            model = create_model(metadata["arch"], **arch_options(path, metadata))
+        except (TypeError, ValueError) as exc:  # options of the right names, bad values
+            raise WeightsError(f"{path}: corrupt metadata: {exc}") from exc
     expected = getattr(model, "arch_name", None)
     if expected is not None and expected != metadata["arch"]:
         raise WeightsError(

@@ -9,8 +9,10 @@ Routes:
 - ``POST /api/vote``: ``{"trial", "preferred": "left"|"right", "rating_left", "rating_right"}``;
 - ``GET /results?token=…`` (HTML) and ``GET /api/results?token=…`` (JSON): the summary.
 
-Every error is JSON ``{"error": "..."}`` with a 4xx status: 400 malformed request, 403 no
-session or wrong token, 404 unknown trial or file, 409 replayed vote.
+Every error is JSON ``{"error": "..."}``: 400 malformed request, 403 no session or wrong token,
+404 unknown trial or file, 409 replayed vote, 413 body over ``MAX_BODY_BYTES``, 429 a client
+over its limits (:mod:`ldr2hdr.study.limits`), 503 database busy or failing (with
+``Retry-After``), 500 anything else.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import html
 import random
 import secrets
 import socket
+import sqlite3
 from importlib import resources
 from pathlib import Path
 from typing import Literal
@@ -31,6 +34,14 @@ from starlette.exceptions import HTTPException
 
 from ldr2hdr.errors import Ldr2HdrError
 from ldr2hdr.study.files import OutsideFolderError, StudyFolder, file_inside, load_study_folder
+from ldr2hdr.study.limits import (
+    DEFAULT_MAX_PARTICIPANTS_PER_CLIENT,
+    DEFAULT_MAX_VOTES_PER_MINUTE,
+    MAX_BODY_BYTES,
+    BodyLimitMiddleware,
+    ClientLimits,
+    LimitExceededError,
+)
 from ldr2hdr.study.report import format_report, summarise, summary_json
 from ldr2hdr.study.storage import (
     ID_BYTES,
@@ -51,6 +62,8 @@ SECURITY_HEADERS = {
 }
 NO_SESSION = "no study session: open the study page first (with cookies enabled)"
 BAD_TOKEN = "the results need the token printed when the server started (?token=...)"
+RETRY_AFTER_S = 5
+"""Seconds a client is asked to wait after a 503 (database busy)."""
 
 
 class VoteRequest(BaseModel):
@@ -67,8 +80,8 @@ def _static_root() -> Path:
     return Path(str(resources.files("ldr2hdr.study") / "static")).resolve()
 
 
-def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
+def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
 def _describe(error: dict) -> str:
@@ -100,6 +113,19 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def replayed(_: Request, exc: ReplayedVoteError) -> JSONResponse:
         return _error(409, str(exc))
 
+    @app.exception_handler(LimitExceededError)
+    async def too_many(_: Request, exc: LimitExceededError) -> JSONResponse:
+        return _error(429, str(exc), {"Retry-After": str(exc.retry_after_s)})
+
+    @app.exception_handler(sqlite3.Error)
+    async def database(_: Request, exc: sqlite3.Error) -> JSONResponse:
+        message = f"the vote database is unavailable ({exc}); try again in {RETRY_AFTER_S} s"
+        return _error(503, message, {"Retry-After": str(RETRY_AFTER_S)})
+
+    @app.exception_handler(Exception)
+    async def internal(_: Request, exc: Exception) -> JSONResponse:
+        return _error(500, f"internal server error ({type(exc).__name__})")
+
 
 def _trial_json(trial) -> dict:
     return {
@@ -117,6 +143,7 @@ def create_app(
     pairs: int,
     token: str,
     rng: random.Random | None = None,
+    limits: ClientLimits | None = None,
 ) -> FastAPI:
     """The study web app over a checked gallery folder and an open vote store.
 
@@ -126,6 +153,7 @@ def create_app(
         pairs: trials per new participant (at most the number of photos).
         token: the secret the results pages require (``?token=``).
         rng: the source of photo choice and left/right order (default: ``SystemRandom``).
+        limits: per-client limits on new participants and votes (default: ``ClientLimits()``).
     """
     app = FastAPI(title="ldr2hdr user study", docs_url=None, redoc_url=None, openapi_url=None)
     _add_error_handlers(app)
@@ -136,8 +164,9 @@ def create_app(
         response.headers.update(SECURITY_HEADERS)
         return response
 
+    app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_BODY_BYTES)
     _add_page_routes(app)
-    _add_api_routes(app, study, store, pairs=pairs, rng=rng)
+    _add_api_routes(app, study, store, pairs=pairs, rng=rng, limits=limits or ClientLimits())
     _add_results_routes(app, store, token=token)
     return app
 
@@ -155,7 +184,13 @@ def _add_page_routes(app: FastAPI) -> None:
 
 
 def _add_api_routes(
-    app: FastAPI, study: StudyFolder, store: StudyStore, *, pairs: int, rng: random.Random | None
+    app: FastAPI,
+    study: StudyFolder,
+    store: StudyStore,
+    *,
+    pairs: int,
+    rng: random.Random | None,
+    limits: ClientLimits,
 ) -> None:
     def known_participant(request: Request) -> str | None:
         participant = request.cookies.get(COOKIE_NAME, "")
@@ -167,11 +202,15 @@ def _add_api_routes(
             raise HTTPException(403, NO_SESSION)
         return participant
 
+    def client_of(request: Request) -> str:
+        return request.client.host if request.client else ""
+
     @app.post("/api/session")
     def session(request: Request) -> JSONResponse:
-        participant = known_participant(request) or store.new_participant(
-            sorted(study.photos), pairs, rng=rng
-        )
+        participant = known_participant(request)
+        if participant is None:
+            limits.new_participant(client_of(request))
+            participant = store.new_participant(sorted(study.photos), pairs, rng=rng)
         trials = store.trials(participant)
         response = JSONResponse({"trials": [_trial_json(trial) for trial in trials]})
         response.set_cookie(
@@ -187,6 +226,7 @@ def _add_api_routes(
     @app.post("/api/vote")
     def vote(request: Request, body: VoteRequest) -> JSONResponse:
         participant = participant_of(request)
+        limits.vote(client_of(request))
         store.record_vote(
             participant,
             body.trial,
@@ -231,14 +271,34 @@ def bind(host: str, port: int) -> socket.socket:
         raise Ldr2HdrError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
 
 
-def serve(folder: str | Path, *, db: str | Path, host: str, port: int, pairs: int) -> None:
-    """Run the study server until interrupted; print its addresses and the results token."""
+def serve(
+    folder: str | Path,
+    *,
+    db: str | Path,
+    host: str,
+    port: int,
+    pairs: int,
+    max_participants_per_client: int = DEFAULT_MAX_PARTICIPANTS_PER_CLIENT,
+    max_votes_per_minute: int = DEFAULT_MAX_VOTES_PER_MINUTE,
+) -> None:
+    """Run the study server until interrupted; print its addresses and the results token.
+
+    The folder is checked and the port bound before the database is opened, so a failed start
+    leaves no database behind.
+    """
     import uvicorn
 
     study = load_study_folder(folder)
-    store = StudyStore(db)
-    token = secrets.token_urlsafe(ID_BYTES)
     listener = bind(host, port)
+    try:
+        store = StudyStore(db)
+    except Ldr2HdrError:
+        listener.close()
+        raise
+    limits = ClientLimits(
+        max_participants=max_participants_per_client, max_votes_per_minute=max_votes_per_minute
+    )
+    token = secrets.token_urlsafe(ID_BYTES)
     address = f"[{host}]" if ":" in host else host
     base = f"http://{address}:{listener.getsockname()[1]}"
     shown = min(pairs, len(study.photos))
@@ -246,7 +306,7 @@ def serve(folder: str | Path, *, db: str | Path, host: str, port: int, pairs: in
     print(f"participants: {base}/")
     print(f"results:      {base}/results?token={token}", flush=True)
     try:
-        app = create_app(study, store, pairs=pairs, token=token)
+        app = create_app(study, store, pairs=pairs, token=token, limits=limits)
         uvicorn.Server(uvicorn.Config(app=app, log_level="warning")).run(sockets=[listener])
     finally:
         store.close()

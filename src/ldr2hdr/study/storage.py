@@ -101,14 +101,19 @@ def _now() -> str:
 
 
 def _connect(path: Path, *, create: bool) -> sqlite3.Connection:
-    mode = "rwc" if create else "rw"
+    """A read-write connection in WAL mode (``create``: make the file if missing), or, when not
+    ``create``, a read-only one that changes nothing in the file (not even its journal mode)."""
+    mode = "rwc" if create else "ro"
     try:
         connection = sqlite3.connect(
             f"file:{quote(str(path))}?mode={mode}", uri=True, check_same_thread=False
         )
-        connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute("PRAGMA synchronous=FULL")
-        connection.execute("PRAGMA foreign_keys=ON")
+        if create:
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=FULL")
+            connection.execute("PRAGMA foreign_keys=ON")
+        else:
+            connection.execute("PRAGMA query_only=ON")
     except sqlite3.Error as exc:
         raise Ldr2HdrError(f"{path}: cannot open the study database: {exc}") from exc
     return connection
@@ -238,7 +243,7 @@ class StudyStore:
 
 
 def read_votes(path: str | Path) -> list[Vote]:
-    """Every vote in an existing study database, oldest first.
+    """Every vote in an existing study database, oldest first (opened read-only).
 
     Raises:
         Ldr2HdrError: the file does not exist or is not a study database.

@@ -32,6 +32,11 @@ PRECISIONS = ("fp32", "bf16", "fp16")
 SCHEDULES = ("constant", "cosine")
 EXPORTS = ("best", "last")
 DEVICE_CHOICES = ("auto", "cpu", "cuda")
+MIN_CROP = 33
+"""Smallest training crop of the two-stage recipe: its MS-SSIM loss's five scales need a 3-pixel
+window at the coarsest (``ldr2hdr.losses.ms_ssim_window``); other models need 1 pixel."""
+MAX_CROP = 4096
+"""Largest training crop and validation side (a 4096² float view already takes 200 MB)."""
 PAPER_PATCHES_PER_EPOCH = 7551
 
 
@@ -310,9 +315,7 @@ def check_config(config: TrainConfig, *, source: str = "config") -> None:
         ("optim.batch_size", optim.batch_size, 1),
         ("optim.epochs", optim.epochs, 1),
         ("optim.decay_start", optim.decay_start, 0),
-        ("data.crop", data.crop, 1),
         ("data.samples_per_epoch", data.samples_per_epoch, 1),
-        ("data.val_size", data.val_size, 1),
         ("data.val_count", data.val_count, 1),
         ("data.workers", data.workers, 0),
         ("run.max_steps", run.max_steps, 0),
@@ -322,6 +325,11 @@ def check_config(config: TrainConfig, *, source: str = "config") -> None:
         ("run.sample_count", run.sample_count, 0),
     ):
         _require(value >= low, f"{source}: {where} = {value!r}: must be >= {low}")
+    for where, value in (("data.crop", data.crop), ("data.val_size", data.val_size)):
+        _require(
+            1 <= value <= MAX_CROP,
+            f"{source}: {where} = {value!r}: must be in 1–{MAX_CROP} pixels",
+        )
     _require(
         0.0 <= data.val_fraction < 1.0,
         f"{source}: data.val_fraction = {data.val_fraction!r}: must be in [0, 1)",
@@ -341,6 +349,16 @@ def check_config(config: TrainConfig, *, source: str = "config") -> None:
     device_kind = run.device.split(":", 1)[0]
     _check_choice(device_kind, DEVICE_CHOICES, f"{source}: run.device")
     _require(data.root != "", f"{source}: data.root is empty: name the training data folder")
+
+
+def check_crop_for_model(config: TrainConfig) -> None:
+    """ConfigError if ``data.crop`` is too small for the model's loss (MS-SSIM of ``twostage``);
+    call once the model is final (``--model`` may override the file's)."""
+    if config.model.name == "twostage" and config.data.crop < MIN_CROP:
+        raise ConfigError(
+            f"data.crop = {config.data.crop}: the twostage recipe's MS-SSIM loss needs "
+            f"at least {MIN_CROP} pixels"
+        )
 
 
 def _resolve_paths(config: TrainConfig) -> TrainConfig:

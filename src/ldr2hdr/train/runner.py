@@ -34,6 +34,7 @@ from ldr2hdr.train.checkpoint import (
 from ldr2hdr.train.config import (
     ConfigError,
     TrainConfig,
+    check_crop_for_model,
     config_differences,
     config_from_dict,
     save_config,
@@ -356,6 +357,7 @@ def train(
         ConfigError: a bad config, a resume that changes the recipe, or a fresh run in a used
             folder. DatasetError: unusable data. CheckpointError: an unreadable checkpoint.
     """
+    check_crop_for_model(config)
     context = setup_distributed(config.run.device)
     try:
         return _run_in_context(
