@@ -133,8 +133,8 @@ def read_icc_profile(path: str | os.PathLike[str]) -> bytes | None:
         ImageReadError: as :func:`read_ldr`, for a missing, unreadable or unsupported file.
     """
     path = Path(path)
-    data = read_file(path)
-    with _open_header(path, data, MAX_PIXELS) as image:
+    data = _read_checked(path, MAX_PIXELS)
+    with _open_header(path, io.BytesIO(data), MAX_PIXELS) as image:
         return image.info.get("icc_profile") or None
 
 
