@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageCms, TiffImagePlugin
 
+from ldr2hdr.io.marker import jpeg_with_marker
 from ldr2hdr.io.preview import (
     SRGB_EXPONENT,
     SRGB_LINEAR_LIMIT,
@@ -157,12 +158,14 @@ def encode_ultrahdr(
     gain_map = _jpeg(codes, quality, xmp=_GAIN_MAP_XMP.format(p=parameters).encode())
     exif = Image.Exif()
     exif[_ORIENTATION_TAG] = _UPRIGHT
-    primary = _jpeg(
-        sdr,
-        quality,
-        xmp=_PRIMARY_XMP.format(length=len(gain_map)).encode(),
-        exif=exif.tobytes(),
-        icc_profile=_rgb_profile(icc_profile),
+    primary = jpeg_with_marker(  # the marker first: the MPF index below counts it
+        _jpeg(
+            sdr,
+            quality,
+            xmp=_PRIMARY_XMP.format(length=len(gain_map)).encode(),
+            exif=exif.tobytes(),
+            icc_profile=_rgb_profile(icc_profile),
+        )
     )
     return _with_mpf(primary, len(gain_map)) + gain_map
 

@@ -127,8 +127,7 @@ def write_hdr(
         raise ValueError(f"uhdr_quality must be in 0–100, got {uhdr_quality!r}")
     try:
         if chosen == "uhdr" and sdr is not None:
-            encoded = _encode_uhdr_on_photo(image, sdr, uhdr_quality, icc_profile)
-            files = {path: jpeg_with_marker(encoded)}
+            files = {path: _encode_uhdr_on_photo(image, sdr, uhdr_quality, icc_profile)}
         else:
             files = _encode(path, image, chosen, exr_dtype=exr_dtype, uhdr_quality=uhdr_quality)
     except RuntimeError as exc:  # imagecodecs and OpenEXR encoder failures
