@@ -193,3 +193,55 @@ def test_mean_scores_infinity_policy() -> None:
         mean_scores([1.0, math.nan])
     with pytest.raises(ValueError, match="inf_cap"):
         mean_scores([1.0], inf_cap=math.inf)
+
+
+# --- diagnostics: mid-tone and highlight ratios -----------------------------------------------
+
+
+def _ramp_photo() -> np.ndarray:
+    """A grey ramp 0…1 (display values), 4×64×3, float32."""
+    ramp = np.linspace(0.0, 1.0, 64, dtype=np.float32)
+    return np.repeat(np.tile(ramp, (4, 1))[..., None], 3, axis=2)
+
+
+def test_midtone_ratio_known_values() -> None:
+    from ldr2hdr.metrics import midtone_ratio
+
+    ldr = _ramp_photo()
+    assert midtone_ratio(ldr, ldr) == pytest.approx(1.0, abs=1e-6)  # identity leaves them alone
+    brighter = ldr * np.float32(1.2 ** (1 / 2.24))  # 1.2× in linear
+    assert midtone_ratio(brighter, ldr) == pytest.approx(1.2, rel=1e-5)
+    # Only pixels with linear max channel in [0.1, 0.8] count: changing the rest changes nothing.
+    changed = ldr.copy()
+    linear = ldr**2.24
+    outside = (linear < 0.1) | (linear > 0.8)
+    changed[outside] *= 3.0
+    assert midtone_ratio(changed, ldr) == pytest.approx(1.0, abs=1e-6)
+
+
+def test_midtone_ratio_without_midtones_is_nan_and_checks_input() -> None:
+    from ldr2hdr.metrics import midtone_ratio
+
+    black = np.zeros((4, 4, 3), np.float32)
+    assert math.isnan(midtone_ratio(black, black))
+    with pytest.raises(ValueError, match="shape"):
+        midtone_ratio(np.zeros((4, 4, 3), np.float32), np.zeros((4, 5, 3), np.float32))
+    with pytest.raises(ValueError, match="≥ 0"):
+        midtone_ratio(-np.ones((4, 4, 3), np.float32), np.ones((4, 4, 3), np.float32))
+
+
+def test_highlight_ratio_known_values() -> None:
+    from ldr2hdr.metrics import highlight_ratio
+
+    ref = _ramp_photo() * np.float32(2.0)  # NTIRE domain up to 2 (linear up to 2**2.24)
+    assert highlight_ratio(ref, ref) == pytest.approx(1.0)
+    half = (ref**2.24 * np.float32(0.5)) ** np.float32(1 / 2.24)  # half as bright, linear
+    assert highlight_ratio(half, ref) == pytest.approx(0.5, rel=1e-5)
+    assert math.isnan(highlight_ratio(ref, np.zeros_like(ref)))
+
+
+def test_median_finite_skips_nan() -> None:
+    from ldr2hdr.metrics import median_finite
+
+    assert median_finite([1.0, math.nan, 3.0, 2.0]) == 2.0
+    assert math.isnan(median_finite([math.nan]))
