@@ -193,3 +193,24 @@ def test_help_names_every_operator(capsys) -> None:
 def test_methods_as_one_string_is_refused(dataset: Path) -> None:
     with pytest.raises(TypeError, match="'identity,masia'"):
         evaluate(dataset, "identity,masia")
+
+
+def test_ratios_identity_leaves_midtones_and_files_carry_them(dataset: Path, tmp_path) -> None:
+    from ldr2hdr.metrics import highlight_ratio, midtone_ratio
+
+    records = evaluate(dataset, ["identity", "linear"], device="cpu")
+    for record in records:
+        ldr = read_ldr(dataset / f"{record.frame}_medium.png")
+        reference = read_ntire(dataset / f"{record.frame}_gt.png")
+        assert record.reference_midtone_ratio == midtone_ratio(reference, ldr)
+        if record.method == "identity":
+            assert record.midtone_ratio == pytest.approx(1.0, abs=1e-6)
+            assert record.highlight_ratio == highlight_ratio(ldr, reference)
+            assert record.highlight_ratio < 1.0  # the 8× spot is clipped in the input
+    rows = {row.method: row for row in summarise(records)}
+    identity = [r.highlight_ratio for r in records if r.method == "identity"]
+    assert rows["identity"].highlight_ratio == pytest.approx(float(np.median(identity)))
+    assert main(["evaluate", str(dataset), "--methods", "identity", "--out", str(tmp_path)]) == 0
+    summary = _read_csv(tmp_path / "summary.csv")
+    assert float(summary[0]["midtone_ratio"]) == pytest.approx(1.0, abs=1e-6)
+    assert "mid-tone ratio" in (tmp_path / "report.md").read_text(encoding="utf-8")
