@@ -16,7 +16,8 @@ import torch
 from numpy.typing import ArrayLike
 from pytorch_msssim import ssim as _torch_ssim
 
-from ldr2hdr.losses.color import NTIRE_GAMMA
+from ldr2hdr.domain import NTIRE_GAMMA
+from ldr2hdr.domain import REC709_LUMINANCE_EXACT as REC709_LUMINANCE  # as PU21's get_luminance
 
 MU = 5000.0
 """μ of the NTIRE 2021 μ-law tone curve."""
@@ -44,9 +45,6 @@ PU21_PEAK = 256.0
 
 DEFAULT_WHITE_LUMINANCE = 100.0
 """cd/m² that the NTIRE-domain white (linear 1.0, the LDR clipping white) is mapped to."""
-
-REC709_LUMINANCE = (0.212656, 0.715158, 0.072186)
-"""Y row of linear sRGB/Rec. 709 → XYZ (as PU21's get_luminance)."""
 
 SSIM_WINDOW = 11
 SSIM_SIGMA = 1.5

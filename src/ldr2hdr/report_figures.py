@@ -12,9 +12,9 @@ from collections.abc import Mapping, Sequence
 import cv2
 import numpy as np
 
+from ldr2hdr.domain import REC709_LUMINANCE, ntire_to_linear
 from ldr2hdr.evaluate import Prediction, SummaryRow
-from ldr2hdr.io import NTIRE_GAMMA, tonemap
-from ldr2hdr.operators._common import REC709_LUMINANCE
+from ldr2hdr.io import tonemap
 
 CROP_SIZE = 128
 """Side of the square crop, in pixels (smaller images are shown whole)."""
@@ -48,7 +48,7 @@ def brightest_window(reference: np.ndarray, size: int) -> tuple[slice, slice]:
 
 def _display(ntire: np.ndarray, window: tuple[slice, slice]) -> np.ndarray:
     crop = np.maximum(ntire[window], 0.0).astype(np.float32)
-    return tonemap(np.power(crop, np.float32(NTIRE_GAMMA)))
+    return tonemap(ntire_to_linear(crop))
 
 
 class CropCollector:

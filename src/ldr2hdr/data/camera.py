@@ -28,7 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-NTIRE_GAMMA = 2.24
+from ldr2hdr.domain import NTIRE_GAMMA
+
 SRGB_LINEAR_LIMIT = 0.0031308
 SRGB_LINEAR_SLOPE = 12.92
 SRGB_EXPONENT = 2.4

@@ -25,12 +25,12 @@ from torch.utils.data import Dataset
 
 from ldr2hdr.data.sample import DatasetError, Sample, make_sample
 from ldr2hdr.data.views import random_crop, random_flip
+from ldr2hdr.domain import NTIRE_GAMMA
 from ldr2hdr.io import read_ldr, read_ntire
 
 GT_SUFFIX = "_gt"
 EXPOSURE_NAMES = ("short", "medium", "long")
 INPUT_CHOICES = (*EXPOSURE_NAMES, "random")
-NTIRE_GAMMA = 2.24
 PAPER_TRAIN_SCENES = 1000
 TILE_SUFFIX = re.compile(r"_y\d+_x\d+$")
 

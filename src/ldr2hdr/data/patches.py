@@ -17,7 +17,8 @@ import numpy as np
 from tqdm import tqdm
 
 from ldr2hdr.data._files import write_npy, write_png8
-from ldr2hdr.data.ntire import EXPOSURE_NAMES, NTIRE_GAMMA, NtireFrame, usable_frames
+from ldr2hdr.data.ntire import EXPOSURE_NAMES, NtireFrame, usable_frames
+from ldr2hdr.domain import ntire_to_linear
 from ldr2hdr.errors import ImageWriteError
 from ldr2hdr.io import read_ldr, read_ntire, write_hdr
 
@@ -55,7 +56,7 @@ def _write_tile(
     for name, image in parts.items():
         if name != "gt":
             write_png8(tile.path(name), image, overwrite=overwrite)
-    linear = np.power(parts["gt"].astype(np.float64), NTIRE_GAMMA).astype(np.float32)
+    linear = ntire_to_linear(parts["gt"].astype(np.float64)).astype(np.float32)
     write_hdr(tile.path("gt"), linear, format="ntire", overwrite=overwrite)
     if exposures is not None:
         write_npy(tile.path("exposures"), exposures, overwrite=overwrite)

@@ -26,9 +26,10 @@ from tqdm import tqdm
 
 from ldr2hdr.data._files import write_npy, write_png8
 from ldr2hdr.data.camera import CameraParams, SimulatedShot, simulate_brackets
-from ldr2hdr.data.ntire import EXPOSURE_NAMES, NTIRE_GAMMA, NtireFrame
+from ldr2hdr.data.ntire import EXPOSURE_NAMES, NtireFrame
 from ldr2hdr.data.sample import DatasetError, Sample, make_sample
 from ldr2hdr.data.views import DEFAULT_FOV_RANGE, DEFAULT_PITCH_RANGE, random_view
+from ldr2hdr.domain import ntire_to_linear
 from ldr2hdr.errors import ImageReadError, ImageWriteError
 from ldr2hdr.io import read_hdr, write_hdr
 
@@ -261,7 +262,7 @@ def _write_frame(frame: NtireFrame, shots: dict[str, SimulatedShot], overwrite: 
 def _write_frame_files(frame: NtireFrame, shots: dict[str, SimulatedShot], overwrite: bool) -> None:
     for name in EXPOSURE_NAMES:
         write_png8(frame.path(name), shots[name].ldr, overwrite=overwrite)
-    linear = np.power(shots["medium"].hdr.astype(np.float64), NTIRE_GAMMA).astype(np.float32)
+    linear = ntire_to_linear(shots["medium"].hdr.astype(np.float64)).astype(np.float32)
     write_hdr(frame.path("gt"), linear, format="ntire", overwrite=overwrite)
     stops = np.array([BRACKET_STOPS[name] for name in EXPOSURE_NAMES], dtype=np.float32)
     write_npy(frame.path("exposures"), stops, overwrite=overwrite)

@@ -17,7 +17,7 @@ from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
-from ldr2hdr.operators._common import REC709_LUMINANCE
+from ldr2hdr.domain import REC709_LUMINANCE
 
 REC709_LUMA = np.asarray(REC709_LUMINANCE, dtype=np.float32)
 """Relative luminance weights of linear Rec. 709 / sRGB RGB (ITU-R BT.709), float32."""

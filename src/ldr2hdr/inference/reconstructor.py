@@ -19,13 +19,13 @@ import torch
 from torch import nn
 
 from ldr2hdr.devices import missing_device_reason
+from ldr2hdr.domain import NTIRE_GAMMA
 from ldr2hdr.errors import DeviceError
 from ldr2hdr.inference.memory import auto_tile_size
 from ldr2hdr.inference.tiling import apply_tiled, tile_grid
 from ldr2hdr.models import load_weights
 from ldr2hdr.models.presets import DEFAULT_PRESET, preset_path, resolve_weights
 
-NTIRE_GAMMA = 2.24
 PRECISIONS = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 DEVICES = ("auto", "cpu", "cuda", "mps")
 UINT8_MAX = 255.0

@@ -1,4 +1,5 @@
-"""Shared constants and checks of :mod:`ldr2hdr.io`: value domain, pixel limit, input checks."""
+"""Shared constants and checks of :mod:`ldr2hdr.io`: pixel limit, file checks (the value domain
+and image checks come from :mod:`ldr2hdr.domain`)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,21 @@ import struct
 import zlib
 from pathlib import Path
 
-import numpy as np
 from PIL import Image
 
+from ldr2hdr.domain import NTIRE_GAMMA, check_linear, check_values
 from ldr2hdr.errors import ImageReadError, PixelLimitError
 
-NTIRE_GAMMA = 2.24
-"""The NTIRE 2021 domain is ``y = linear ** (1 / NTIRE_GAMMA)``; linear is ``y ** NTIRE_GAMMA``."""
+__all__ = [
+    "DECODE_ERRORS",
+    "MAX_PIXELS",
+    "NTIRE_GAMMA",
+    "check_linear",
+    "check_pixel_count",
+    "check_values",
+    "read_file",
+    "regular_file_size",
+]
 
 MAX_PIXELS = 178_956_970
 """Default decompression-bomb limit (width × height) checked from the header, before decoding.
@@ -93,43 +102,3 @@ def check_pixel_count(path: Path, width: int, height: int, max_pixels: int) -> N
             f"{path}: {width}×{height} = {width * height} pixels is more than the limit of "
             f"{max_pixels} pixels (decompression-bomb protection)"
         )
-
-
-def check_linear(linear: object, *, name: str = "linear") -> np.ndarray:
-    """Return ``linear`` as a float32 H×W×3 array after checking it is a valid linear HDR image.
-
-    Args:
-        linear: array-like, floating point, shape (H, W, 3), finite, ≥ 0 (linear radiance,
-            relative: 1.0 is the input photo's clipping white).
-        name: how error messages call the array.
-
-    Raises:
-        TypeError: if the dtype is not floating point.
-        ValueError: if the shape is wrong or a value is negative, NaN or infinite (the message
-            quotes the offending value).
-    """
-    array = np.asarray(linear)
-    if not np.issubdtype(array.dtype, np.floating):
-        raise TypeError(f"{name} must be a floating-point array, got dtype {array.dtype}")
-    if array.ndim != 3 or array.shape[2] != 3 or 0 in array.shape:
-        raise ValueError(f"{name} must have shape (H, W, 3) with H, W ≥ 1, got {array.shape}")
-    with np.errstate(over="ignore"):  # values beyond float32 become inf, reported below
-        array = array.astype(np.float32, copy=False)
-    return check_values(array, name=name)
-
-
-def check_values(array: np.ndarray, *, name: str = "linear") -> np.ndarray:
-    """Return ``array`` unchanged after checking every value is finite and ≥ 0."""
-    finite = np.isfinite(array)
-    if not finite.all():
-        where = tuple(int(i) for i in np.argwhere(~finite)[0])
-        raise ValueError(
-            f"{name} has {int((~finite).sum())} non-finite values (NaN or ±inf as float32), "
-            f"the first at index {where}: {array[where]}"
-        )
-    if array.size and array.min() < 0:
-        raise ValueError(
-            f"{name} has negative values (min {float(array.min()):.6g}); linear radiance must be "
-            "≥ 0: clip it first, e.g. np.maximum(linear, 0)"
-        )
-    return array

@@ -18,11 +18,11 @@ import numpy as np
 import OpenEXR
 from PIL import Image
 
+from ldr2hdr.domain import ntire_to_linear
 from ldr2hdr.errors import ImageReadError
 from ldr2hdr.io._common import (
     DECODE_ERRORS,
     MAX_PIXELS,
-    NTIRE_GAMMA,
     check_pixel_count,
     read_file,
 )
@@ -70,7 +70,7 @@ def read_hdr(path: str | os.PathLike[str], *, max_pixels: int = MAX_PIXELS) -> n
     path = Path(path)
     data = read_file(path)
     if data.startswith((_PNG_MAGIC, *_TIFF_MAGICS)):
-        return np.power(read_ntire(path, max_pixels=max_pixels), np.float32(NTIRE_GAMMA))
+        return ntire_to_linear(read_ntire(path, max_pixels=max_pixels))
     reader = _reader_for(data)
     if reader is None:
         raise ImageReadError(

@@ -16,11 +16,11 @@ import imagecodecs
 import numpy as np
 from PIL import Image
 
+from ldr2hdr.domain import linear_to_ntire
 from ldr2hdr.errors import ImageReadError
 from ldr2hdr.io._common import (
     DECODE_ERRORS,
     MAX_PIXELS,
-    NTIRE_GAMMA,
     check_pixel_count,
     read_file,
 )
@@ -57,7 +57,7 @@ def encode_ntire(linear: np.ndarray) -> tuple[np.ndarray, np.float32]:
         ``y = linear ** (1 / 2.24)``, and the float32 scalar ``alignratio = 65535 / max(y)``
         (65535 for an all-black image, as if its maximum were 1).
     """
-    y = np.power(linear, 1.0 / NTIRE_GAMMA, dtype=np.float64)
+    y = linear_to_ntire(np.asarray(linear, dtype=np.float64))
     peak = float(y.max())
     alignratio = np.float32(NTIRE_WHITE / peak) if peak > 0 else np.float32(NTIRE_WHITE)
     pixels = np.clip(np.rint(y * float(alignratio)), 0, NTIRE_WHITE).astype(np.uint16)

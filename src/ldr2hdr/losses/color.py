@@ -16,8 +16,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-NTIRE_GAMMA = 2.24
-"""NTIRE 2021 storage gamma: linear = y ** NTIRE_GAMMA for an NTIRE-domain value y."""
+from ldr2hdr.domain import NTIRE_GAMMA
 
 SRGB_TO_XYZ = ((0.4124, 0.3576, 0.1805), (0.2126, 0.7152, 0.0722), (0.0193, 0.1192, 0.9505))
 """Linear sRGB → CIE XYZ (D65), the matrix of IEC 61966-2-1 (as in colour-science)."""

@@ -38,10 +38,11 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
+from ldr2hdr.domain import NTIRE_GAMMA
 from ldr2hdr.models.registry import register_model
 from ldr2hdr.models.twostage import ModelOutput, conv3x3
 
-GAMMA = 2.24  # NTIRE domain: linear = y ** GAMMA
+GAMMA = NTIRE_GAMMA  # NTIRE domain: linear = y ** GAMMA
 LOG_OFFSET = 1.0 / 255.0  # the original's offset inside the log
 SATURATION_BAND = 0.05  # τ: the blend ramps from max_c x = 0.95 to 1
 VGG16_STAGES = ((64, 2), (128, 2), (256, 3), (512, 3), (512, 3))  # (channels, 3×3 convs)

@@ -17,11 +17,15 @@ from __future__ import annotations
 
 import numpy as np
 
-NTIRE_GAMMA = 2.24
-"""Exponent of the NTIRE domain: ``linear = y ** 2.24`` (the inverse camera curve assumed)."""
+from ldr2hdr.domain import (
+    NTIRE_GAMMA,
+    REC709_LUMINANCE,
+    check_ldr,
+    luminance,
+    ntire_to_linear,
+)
 
-REC709_LUMINANCE = (0.2126, 0.7152, 0.0722)
-"""Y row of linear sRGB/Rec. 709 → XYZ."""
+__all__ = ["NTIRE_GAMMA", "REC709_LUMINANCE", "check_ldr", "linearise", "luminance"]
 
 WELL_EXPOSED_RANGE = (0.02, 0.95)
 """Display values (0–1) between which a pixel counts as well exposed: its darkest channel is at
@@ -37,38 +41,9 @@ OVEREXPOSED_LEVEL = 254.0 / 255.0
 """Display luminance at or above which a pixel counts as over-exposed (Masia et al. 2017)."""
 
 
-def check_ldr(ldr: np.ndarray) -> np.ndarray:
-    """Check an LDR photo and return it as float64.
-
-    Args:
-        ldr: float array H×W×3, display-referred values in [0, 1].
-
-    Returns:
-        float64 H×W×3 copy, [0, 1].
-
-    Raises:
-        TypeError: not a NumPy float array.
-        ValueError: wrong shape, empty, or values outside [0, 1] (nan included).
-    """
-    if not isinstance(ldr, np.ndarray) or not np.issubdtype(ldr.dtype, np.floating):
-        kind = ldr.dtype if isinstance(ldr, np.ndarray) else type(ldr).__name__
-        raise TypeError(f"ldr must be a NumPy float array in [0, 1], got {kind}")
-    if ldr.ndim != 3 or ldr.shape[2] != 3 or 0 in ldr.shape:
-        raise ValueError(f"ldr must have shape (H, W, 3), got {ldr.shape}")
-    low, high = float(np.min(ldr)), float(np.max(ldr))
-    if not (low >= 0.0 and high <= 1.0):  # also catches nan
-        raise ValueError(f"ldr values must lie in [0, 1], got range [{low}, {high}]")
-    return ldr.astype(np.float64)
-
-
 def linearise(ldr: np.ndarray) -> np.ndarray:
     """Display-referred [0, 1] → linear [0, 1]: ``ldr ** 2.24`` (same shape, float64)."""
-    return np.power(ldr, NTIRE_GAMMA, dtype=np.float64)
-
-
-def luminance(rgb: np.ndarray) -> np.ndarray:
-    """H×W×3 RGB → H×W Rec. 709 luminance (same units and domain as the input), float64."""
-    return np.asarray(rgb, dtype=np.float64) @ np.asarray(REC709_LUMINANCE)
+    return ntire_to_linear(np.asarray(ldr, dtype=np.float64))
 
 
 def change_luminance(linear: np.ndarray, lum: np.ndarray, expanded: np.ndarray) -> np.ndarray:

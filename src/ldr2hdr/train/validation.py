@@ -20,7 +20,7 @@ import torch
 from torch import nn
 from torch.utils.data import Dataset
 
-from ldr2hdr.io import NTIRE_GAMMA
+from ldr2hdr.domain import ntire_to_linear
 from ldr2hdr.metrics import mu_psnr, psnr_l, pu21_psnr
 
 GRID_GAP = 2
@@ -61,7 +61,7 @@ def _image(tensor: torch.Tensor) -> np.ndarray:
 
 
 def _linear(ntire: np.ndarray) -> np.ndarray:
-    return np.power(np.clip(ntire, 0.0, None), NTIRE_GAMMA).astype(np.float32)
+    return ntire_to_linear(ntire).astype(np.float32, copy=False)
 
 
 def score_image(pred: np.ndarray, ref: np.ndarray) -> dict[str, float] | None:
