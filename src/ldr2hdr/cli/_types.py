@@ -95,7 +95,7 @@ def add_device_argument(parser: argparse.ArgumentParser) -> None:
 
 def check_device(device: str) -> None:
     """Raise a one-line user error when ``--device`` names a device this machine lacks."""
-    from ldr2hdr.devices import missing_device_reason
+    from ldr2hdr.runtime import missing_device_reason
 
     reason = missing_device_reason(device)
     if reason is not None:

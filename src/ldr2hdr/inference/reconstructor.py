@@ -18,45 +18,19 @@ import numpy as np
 import torch
 from torch import nn
 
-from ldr2hdr.devices import missing_device_reason
 from ldr2hdr.domain import NTIRE_GAMMA
-from ldr2hdr.errors import DeviceError
 from ldr2hdr.inference.memory import auto_tile_size
 from ldr2hdr.inference.tiling import apply_tiled, tile_grid
 from ldr2hdr.models import load_weights
 from ldr2hdr.models.presets import DEFAULT_PRESET, preset_path, resolve_weights
+from ldr2hdr.runtime import PRECISIONS, autocast, resolve_device
 
-PRECISIONS = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
-DEVICES = ("auto", "cpu", "cuda", "mps")
 UINT8_MAX = 255.0
 
 
 def default_weights_path() -> Path:
     """The packaged weights of the default preset (``photo``)."""
     return preset_path(DEFAULT_PRESET)
-
-
-def resolve_device(device: str | torch.device) -> torch.device:
-    """``auto`` → CUDA if present, else Apple MPS if present, else CPU.
-
-    Raises:
-        DeviceError: ``cuda`` or ``mps`` was asked for but is not available here.
-        ValueError: ``device`` is not one of ``auto``, ``cpu``, ``cuda``, ``mps``.
-    """
-    if isinstance(device, torch.device):
-        return device
-    if device not in DEVICES:
-        raise ValueError(f"device must be one of {', '.join(DEVICES)}; got {device!r}")
-    if device == "auto":
-        if torch.cuda.is_available():
-            return torch.device("cuda")
-        if torch.backends.mps.is_available():
-            return torch.device("mps")
-        return torch.device("cpu")
-    reason = missing_device_reason(device)
-    if reason is not None:
-        raise DeviceError(f"device {device!r}: {reason}; use 'cpu' or 'auto'")
-    return torch.device(device)
 
 
 def as_unit_float(image: np.ndarray) -> np.ndarray:
@@ -131,9 +105,7 @@ class Reconstructor:
         return len(tile_grid(height, width, tile=self.tile, overlap=self.radius or 0))
 
     def _autocast(self) -> contextlib.AbstractContextManager:
-        if self.precision == "fp32":
-            return contextlib.nullcontext()
-        return torch.autocast(self.device.type, dtype=PRECISIONS[self.precision])
+        return autocast(self.device, self.precision)
 
     def _forward(self, window: torch.Tensor) -> torch.Tensor:
         x = window.to(self.device)

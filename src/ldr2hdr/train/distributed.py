@@ -21,7 +21,8 @@ import torch.distributed as dist
 from torch import nn
 from torch.utils.data import Dataset, DistributedSampler
 
-from ldr2hdr.devices import missing_device_reason
+from ldr2hdr import runtime
+from ldr2hdr.errors import DeviceError
 from ldr2hdr.train.config import ConfigError
 
 ENV_WORLD_SIZE = "WORLD_SIZE"
@@ -48,29 +49,30 @@ class DistContext:
         return self.world_size > 1
 
 
-def resolve_device(name: str, *, local_rank: int = 0) -> torch.device:
-    """``auto`` → ``cuda:local_rank`` when CUDA is available else ``cpu``; ``cuda`` → that GPU.
+def run_device(name: str, *, local_rank: int = 0) -> torch.device:
+    """``run.device`` → the device: :func:`ldr2hdr.runtime.resolve_device` (``auto`` → CUDA
+    when available, else CPU; a bare ``cuda`` → ``cuda:local_rank``).
 
     Raises:
         ConfigError: CUDA or MPS was asked for but is not available on this machine.
     """
-    if name == "auto":
-        name = "cuda" if torch.cuda.is_available() else "cpu"
-    reason = missing_device_reason(name)
-    if reason is not None:
-        raise ConfigError(f"run.device = {name!r}: {reason}; use 'cpu' or 'auto'")
-    if name.startswith("cuda"):
-        return torch.device(name if ":" in name else f"cuda:{local_rank}")
-    return torch.device(name)
+    try:
+        return runtime.resolve_device(name, local_rank, auto_mps=False, option="run.device =")
+    except DeviceError as exc:
+        raise ConfigError(str(exc)) from exc
+
+
+resolve_device = run_device
+"""Deprecated alias of :func:`run_device` (general: :func:`ldr2hdr.runtime.resolve_device`)."""
 
 
 def setup_distributed(device_name: str) -> DistContext:
     """Join the torchrun process group when launched by torchrun; else a one-process context."""
     world_size = int(os.environ.get(ENV_WORLD_SIZE, "1"))
     if world_size <= 1:
-        return DistContext(rank=0, world_size=1, device=resolve_device(device_name))
+        return DistContext(rank=0, world_size=1, device=run_device(device_name))
     local_rank = int(os.environ.get(ENV_LOCAL_RANK, "0"))
-    device = resolve_device(device_name, local_rank=local_rank)
+    device = run_device(device_name, local_rank=local_rank)
     if device.type == "cuda":
         torch.cuda.set_device(device)
     if not dist.is_initialized():

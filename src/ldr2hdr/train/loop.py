@@ -37,10 +37,9 @@ from ldr2hdr.losses import Stage1Loss, Stage2Loss, discriminator_loss
 from ldr2hdr.models import Discriminator, TwoStage, create_model
 from ldr2hdr.models.presets import resolve_weights
 from ldr2hdr.models.weights import WeightsError, load_weights
+from ldr2hdr.runtime import PRECISIONS, autocast
 from ldr2hdr.train.config import ConfigError, TrainConfig
 from ldr2hdr.train.distributed import DistContext, all_ranks_true, wrap_ddp
-
-AUTOCAST_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
 
 
 @dataclass
@@ -127,7 +126,8 @@ class Trainer:
             ).to(self.device, memory_format=self.memory_format)
         self.optimizers = self._make_optimizers()
         self.scaler = torch.amp.GradScaler(self.device.type, enabled=config.run.precision == "fp16")
-        self.autocast_dtype = AUTOCAST_DTYPES.get(config.run.precision)
+        precision = config.run.precision
+        self.autocast_dtype = None if precision == "fp32" else PRECISIONS[precision]
         self.label_rng = torch.Generator(self.device).manual_seed(config.run.seed)
         self.generator_ddp = wrap_ddp(self.model, context)
         self.discriminator_ddp = (
@@ -170,9 +170,7 @@ class Trainer:
         return nets
 
     def _autocast(self) -> contextlib.AbstractContextManager:
-        if self.autocast_dtype is None:
-            return contextlib.nullcontext()
-        return torch.autocast(self.device.type, dtype=self.autocast_dtype)
+        return autocast(self.device, self.autocast_dtype)
 
     def _to_device(self, batch: Sample) -> Sample:
         return Sample(

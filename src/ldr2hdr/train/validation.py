@@ -11,7 +11,6 @@ tone-mapped by the caller with the same curve, 2-pixel black gaps between tiles.
 
 from __future__ import annotations
 
-import contextlib
 import math
 from dataclasses import dataclass, field
 
@@ -22,6 +21,7 @@ from torch.utils.data import Dataset
 
 from ldr2hdr.domain import ntire_to_linear
 from ldr2hdr.metrics import mu_psnr, psnr_l, pu21_psnr
+from ldr2hdr.runtime import autocast
 
 GRID_GAP = 2
 METRICS = {"mu_psnr": mu_psnr, "psnr_l": psnr_l, "pu21_psnr": pu21_psnr}
@@ -71,12 +71,6 @@ def score_image(pred: np.ndarray, ref: np.ndarray) -> dict[str, float] | None:
     return {name: metric(pred, ref) for name, metric in METRICS.items()}
 
 
-def _autocast(device: torch.device, dtype: torch.dtype | None) -> contextlib.AbstractContextManager:
-    if dtype is None:
-        return contextlib.nullcontext()
-    return torch.autocast(device.type, dtype=dtype)
-
-
 @torch.no_grad()
 def validate(
     model: nn.Module,
@@ -105,7 +99,7 @@ def validate(
     try:
         for index in range(len(dataset)):
             sample = dataset[index]
-            with _autocast(device, autocast_dtype):
+            with autocast(device, autocast_dtype):
                 output = model(sample.ldr.unsqueeze(0).to(device))
             pred, ref = _image(output.hdr[0]), _image(sample.hdr)
             baseline += mu_psnr(_image(sample.ldr), ref)
