@@ -15,7 +15,11 @@ class ImageReadError(Ldr2HdrError, ValueError):
     """An image file is missing, truncated, corrupt, too large or of an unsupported type."""
 
 
-class ImageWriteError(Ldr2HdrError, OSError):
+class WriteError(Ldr2HdrError, OSError):
+    """A file could not be written (target exists, missing or unwritable folder, full disk)."""
+
+
+class ImageWriteError(WriteError):
     """An image could not be written (target exists, unknown format, unwritable folder)."""
 
 
@@ -32,4 +36,8 @@ class PixelLimitError(ImageReadError):
 
 
 class TargetExistsError(ImageWriteError):
-    """An output file exists and replacing it was not asked for (``overwrite``)."""
+    """An output file exists and replacing it was not asked for (``overwrite``).
+
+    Raised by every atomic writer (:mod:`ldr2hdr.fs`), images or not; it stays an
+    :class:`ImageWriteError` so ``except ImageWriteError`` around the image writers still works.
+    """

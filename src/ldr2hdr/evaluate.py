@@ -23,8 +23,8 @@ import numpy as np
 
 from ldr2hdr.data.ntire import check_frame, find_frames
 from ldr2hdr.errors import Ldr2HdrError, WeightsError
+from ldr2hdr.fs import write_files_atomically
 from ldr2hdr.io import read_ldr, read_ntire
-from ldr2hdr.io._atomic import write_files_atomically
 from ldr2hdr.metrics import (
     highlight_ratio,
     mean_scores,

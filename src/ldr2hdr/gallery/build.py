@@ -22,9 +22,9 @@ import numpy as np
 from PIL import Image
 
 from ldr2hdr.errors import Ldr2HdrError
+from ldr2hdr.fs import write_files_atomically
 from ldr2hdr.gallery.luminance import false_colour, legend_png, relative_luminance
 from ldr2hdr.io import read_icc_profile, read_ldr, write_hdr, write_preview
-from ldr2hdr.io._atomic import write_files_atomically
 from ldr2hdr.io.preview import JPEG_QUALITY
 
 PHOTO_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp", ".mpo"})

@@ -8,13 +8,13 @@ it to the power 2.24 for linear HDR).
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import torch
 from torch import Tensor, nn
 
 from ldr2hdr.errors import Ldr2HdrError
+from ldr2hdr.fs import atomic_path
 
 ONNX_OPSET = 18
 _EXAMPLE_SIZE = (1, 3, 37, 53)
@@ -58,12 +58,6 @@ def export_onnx(
         dynamo=True,
         verbose=False,
     )
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        program.save(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_path(path, overwrite=True) as temporary:
+        program.save(str(temporary))
     return path

@@ -1,7 +1,7 @@
 """Write linear HDR images: OpenEXR, Radiance RGBE, 16-bit PNG/TIFF, NTIRE pairs, Ultra HDR JPEG.
 
 Every writer takes linear relative radiance (1.0 = the LDR input's clipping white) and writes
-through :func:`ldr2hdr.io._atomic.write_files_atomically` (temporary file, then rename; no
+through :func:`ldr2hdr.fs.write_files_atomically` (temporary file, then rename; no
 overwrite unless asked) and marks the file as this package's output (:mod:`ldr2hdr.io.marker`).
 Libraries: OpenEXR for EXR, imagecodecs for RGBE, PNG, TIFF and Ultra HDR (libultrahdr; with the
 photo as base image, :mod:`ldr2hdr.io.gainmap`), numpy for the ``.npy`` alignratio.

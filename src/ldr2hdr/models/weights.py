@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 
 from safetensors import SafetensorError, safe_open
@@ -19,6 +18,7 @@ from torch import nn
 
 from ldr2hdr._version import __version__
 from ldr2hdr.errors import WeightsError
+from ldr2hdr.fs import atomic_path
 from ldr2hdr.models.registry import check_model_options, create_model
 
 WEIGHTS_FORMAT = "ldr2hdr-weights"
@@ -53,14 +53,8 @@ def save_weights(
         **(extra_metadata or {}),
     }
     tensors = {k: v.detach().float().cpu().contiguous() for k, v in model.state_dict().items()}
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        save_file(tensors, tmp, metadata=metadata)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_path(path, overwrite=True) as temporary:
+        save_file(tensors, str(temporary), metadata=metadata)
     return path
 
 

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, astuple, dataclass, fields
 from pathlib import Path
 
-from ldr2hdr.io._atomic import write_files_atomically
+from ldr2hdr.fs import write_files_atomically
 from ldr2hdr.study.storage import CONDITIONS, Vote
 
 CONFIDENCE = 0.95

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import pickle
 import random
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ import torch
 
 from ldr2hdr._version import __version__
 from ldr2hdr.errors import Ldr2HdrError
+from ldr2hdr.fs import atomic_path
 
 CHECKPOINT_FORMAT = "ldr2hdr-train-checkpoint"
 CHECKPOINT_VERSION = 1
@@ -88,16 +88,8 @@ def save_checkpoint(path: str | os.PathLike, payload: dict[str, Any]) -> Path:
         "package_version": __version__,
         **payload,
     }
-    handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            torch.save(content, stream)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
+    with atomic_path(path, overwrite=True) as temporary:
+        torch.save(content, temporary)
     return path
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ldr2hdr.errors import Ldr2HdrError
+from ldr2hdr.fs import atomic_path
 
 try:
     import tomllib
@@ -404,9 +405,9 @@ def with_data_root(config: TrainConfig, data_root: str | os.PathLike) -> TrainCo
 def save_config(config: TrainConfig, path: str | os.PathLike) -> Path:
     """Write the resolved config as indented JSON, atomically (temporary file + rename)."""
     path = Path(path)
-    temp = path.with_name(f".{path.name}.tmp")
-    temp.write_text(json.dumps(config.to_dict(), indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(temp, path)
+    with atomic_path(path, overwrite=True) as temporary:
+        text = json.dumps(config.to_dict(), indent=2, sort_keys=True) + "\n"
+        temporary.write_text(text, encoding="utf-8")
     return path
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import csv
 import importlib.util
 import math
-import os
 import time
 import warnings
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from ldr2hdr.fs import atomic_path
 from ldr2hdr.io import tonemap, write_preview
 
 CSV_NAME = "metrics.csv"
@@ -35,12 +35,13 @@ def _truncate_csv(path: Path, last_step: int) -> None:
     """Keep only the rows of ``path`` with step ≤ ``last_step`` (rewritten atomically)."""
     with path.open(newline="", encoding="utf-8") as stream:
         rows = [row for row in csv.DictReader(stream) if int(row["step"]) <= last_step]
-    temp = path.with_name(f".{path.name}.tmp")
-    with temp.open("w", newline="", encoding="utf-8") as stream:
+    with (
+        atomic_path(path, overwrite=True) as temporary,
+        temporary.open("w", newline="", encoding="utf-8") as stream,
+    ):
         writer = csv.DictWriter(stream, fieldnames=CSV_FIELDS)
         writer.writeheader()
         writer.writerows(rows)
-    os.replace(temp, path)
 
 
 class RunLogger:
