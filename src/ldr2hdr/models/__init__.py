@@ -6,10 +6,10 @@ to a :class:`ModelOutput` in the NTIRE domain (``linear ** (1/2.24)``, 1.0 = inp
 """
 
 from ldr2hdr.models import expandnet, fhdr, hdrcnn  # noqa: F401  (registers the baselines)
+from ldr2hdr.models.base import Generator, ModelOutput
 from ldr2hdr.models.discriminator import Discriminator
 from ldr2hdr.models.registry import create_model, list_models, register_model
 from ldr2hdr.models.twostage import (
-    ModelOutput,
     ResidualDenseAttentionBlock,
     SingleStage,
     SpatialAttention,
@@ -20,6 +20,7 @@ from ldr2hdr.models.weights import load_weights, read_weights_metadata, save_wei
 
 __all__ = [
     "Discriminator",
+    "Generator",
     "ModelOutput",
     "ResidualDenseAttentionBlock",
     "SingleStage",

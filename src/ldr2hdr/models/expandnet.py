@@ -26,8 +26,8 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
+from ldr2hdr.models.base import ModelOutput
 from ldr2hdr.models.registry import register_model
-from ldr2hdr.models.twostage import ModelOutput
 
 FEATURES = 64
 LOCAL_FEATURES = 128

@@ -39,9 +39,9 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from ldr2hdr.models.hdrcnn import reflect_pad
+from ldr2hdr.models.base import ModelOutput
+from ldr2hdr.models.layers import conv3x3, reflect_pad
 from ldr2hdr.models.registry import register_model
-from ldr2hdr.models.twostage import ModelOutput, conv3x3
 
 FEATURES = 64
 GROWTH = 32

@@ -39,8 +39,9 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 from ldr2hdr.domain import NTIRE_GAMMA
+from ldr2hdr.models.base import ModelOutput
+from ldr2hdr.models.layers import conv3x3, pad_to_multiple, reflect_pad  # noqa: F401 (re-exported)
 from ldr2hdr.models.registry import register_model
-from ldr2hdr.models.twostage import ModelOutput, conv3x3
 
 GAMMA = NTIRE_GAMMA  # NTIRE domain: linear = y ** GAMMA
 LOG_OFFSET = 1.0 / 255.0  # the original's offset inside the log
@@ -83,39 +84,6 @@ def blend(ldr: Tensor, log_radiance: Tensor) -> Tensor:
     """
     alpha = highlight_mask(ldr)
     return (1.0 - alpha) * ldr + alpha * torch.exp(log_radiance / GAMMA)
-
-
-def _reflect_indices(size: int, before: int, after: int, device: torch.device) -> Tensor:
-    positions = torch.arange(-before, size + after, device=device)
-    if size == 1:
-        return torch.zeros_like(positions)
-    period = 2 * (size - 1)
-    folded = positions.remainder(period)
-    return torch.where(folded < size, folded, period - folded)
-
-
-def reflect_pad(x: Tensor, *, top: int, bottom: int, left: int, right: int) -> Tensor:
-    """Pad the last two dimensions by reflection (the edge pixel is not repeated), for any pad.
-
-    Equal to ``F.pad(x, (left, right, top, bottom), mode="reflect")`` where that is defined (each
-    pad smaller than the side); larger pads keep reflecting back and forth, and a side of one
-    pixel is repeated. Returns N×C×(H + top + bottom)×(W + left + right), same dtype.
-    """
-    rows = _reflect_indices(x.shape[-2], top, bottom, x.device)
-    cols = _reflect_indices(x.shape[-1], left, right, x.device)
-    return x.index_select(-2, rows).index_select(-1, cols)
-
-
-def pad_to_multiple(x: Tensor, multiple: int) -> tuple[Tensor, tuple[int, int]]:
-    """Reflect-pad H and W up to multiples of ``multiple``, split evenly between the two sides.
-
-    Returns the padded tensor and the (top, left) offset of the original image inside it.
-    """
-    height, width = x.shape[-2:]
-    extra_rows, extra_cols = -height % multiple, -width % multiple
-    top, left = extra_rows // 2, extra_cols // 2
-    padded = reflect_pad(x, top=top, bottom=extra_rows - top, left=left, right=extra_cols - left)
-    return padded, (top, left)
 
 
 def _bilinear_kernel(size: int) -> Tensor:

@@ -15,12 +15,22 @@ whole-image result exactly at pixels at least ``receptive_radius`` away from its
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import torch
 from torch import Tensor, nn
 
+from ldr2hdr.models.base import ModelOutput
+from ldr2hdr.models.layers import conv3x3
 from ldr2hdr.models.registry import register_model
+
+__all__ = [
+    "ModelOutput",
+    "ResidualDenseAttentionBlock",
+    "SingleStage",
+    "SpatialAttention",
+    "StageNet",
+    "TwoStage",
+    "conv3x3",
+]
 
 FEATURES = 64
 GROWTH = 32
@@ -31,25 +41,6 @@ STAGE1_BLOCKS, STAGE1_DENSE_SCALE = 2, 0.2
 STAGE2_BLOCKS, STAGE2_DENSE_SCALE = 1, 0.5
 BLOCK_RADIUS = DENSE_LAYERS + 1  # five chained 3×3 convs in the dense branch
 INPUT_CONV_RADIUS = 1
-
-
-class ModelOutput(NamedTuple):
-    """What every registered generator returns.
-
-    Attributes:
-        hdr: the HDR estimate, N×3×H×W, NTIRE domain (``linear ** (1/2.24)``, 1.0 = input
-            white), ≥ 0, no upper bound.
-        ldr: stage I's 8-bit-range estimate (N×3×H×W, NTIRE domain, ideally in [0, 1]) for
-            models that have such a stage, else ``None``.
-    """
-
-    hdr: Tensor
-    ldr: Tensor | None = None
-
-
-def conv3x3(in_channels: int, out_channels: int, *, bias: bool = True) -> nn.Conv2d:
-    """A 3×3, stride-1 convolution with zero padding 1 (keeps H×W)."""
-    return nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=bias)
 
 
 class SpatialAttention(nn.Module):
