@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ldr2hdr.errors import Ldr2HdrError
+from ldr2hdr.io.ldr import PHOTO_SUFFIXES
 from ldr2hdr.io.marker import has_output_marker
 
 OUTPUT_NAMES = {  # format → (name suffix, extension) of the output file
@@ -33,7 +34,6 @@ OUTPUT_NAMES = {  # format → (name suffix, extension) of the output file
 """The ``_hdr`` suffix keeps outputs that have a photo's extension apart from the photos."""
 PREVIEW_NAME = ("_preview", ".jpg")
 ALIGNRATIO_NAME = "_alignratio.npy"
-PHOTO_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp", ".mpo"})
 GLOB_CHARACTERS = frozenset("*?[")
 
 

@@ -6,17 +6,12 @@ See docs/gallery-and-study.md. :func:`build_gallery` writes the gallery folder;
 
 from ldr2hdr.gallery.build import (
     DEFAULT_BOX,
-    INDEX_NAME,
-    MANIFEST_NAME,
-    Gallery,
-    GalleryEntry,
     build_gallery,
     find_photos,
     fit_size,
     make_entry,
     parse_box,
     prepare_photo,
-    read_manifest,
 )
 from ldr2hdr.gallery.luminance import (
     LOG2_MAX,
@@ -25,6 +20,13 @@ from ldr2hdr.gallery.luminance import (
     legend_png,
     log2_luminance,
     relative_luminance,
+)
+from ldr2hdr.gallery.manifest import (
+    INDEX_NAME,
+    MANIFEST_NAME,
+    Gallery,
+    GalleryEntry,
+    read_manifest,
 )
 from ldr2hdr.gallery.page import render_index
 

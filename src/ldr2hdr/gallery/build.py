@@ -11,11 +11,9 @@ and ``index.html`` shows them (works from ``file://``).
 from __future__ import annotations
 
 import io
-import json
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -24,19 +22,23 @@ from PIL import Image
 from ldr2hdr.errors import Ldr2HdrError
 from ldr2hdr.fs import write_files_atomically
 from ldr2hdr.gallery.luminance import false_colour, legend_png, relative_luminance
-from ldr2hdr.io import read_icc_profile, read_ldr, write_hdr, write_preview
+from ldr2hdr.gallery.manifest import (
+    IMAGES_FOLDER,
+    INDEX_NAME,
+    LEGEND_PATH,
+    MANIFEST_NAME,
+    Gallery,
+    GalleryEntry,
+    manifest_json,
+    read_manifest,
+)
+from ldr2hdr.gallery.page import render_index
+from ldr2hdr.io import PHOTO_SUFFIXES, read_icc_profile, read_ldr, write_hdr, write_preview
 from ldr2hdr.io.preview import JPEG_QUALITY
 
-PHOTO_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp", ".mpo"})
 DEFAULT_BOX = (2048, 1080)
 """The paper resampled its real photos to 2048×1080."""
 
-MANIFEST_NAME = "gallery.json"
-INDEX_NAME = "index.html"
-IMAGES_FOLDER = "images"
-LEGEND_PATH = f"{IMAGES_FOLDER}/luminance-legend.png"
-MANIFEST_FORMAT = "ldr2hdr-gallery"
-MANIFEST_VERSION = 1
 OUTPUT_SUFFIXES = {
     "input": "_input.jpg",
     "preview": "_preview.jpg",
@@ -49,37 +51,6 @@ _UINT8_MAX = 255
 
 Reconstruct = Callable[[np.ndarray], np.ndarray]
 """uint8 (H, W, 3) sRGB photo → float32 (H, W, 3) linear relative HDR (1.0 = input white)."""
-
-
-@dataclass(frozen=True)
-class GalleryEntry:
-    """One photo of a gallery; paths are POSIX paths relative to the gallery folder."""
-
-    name: str
-    source: str
-    width: int
-    height: int
-    input: str
-    preview: str
-    uhdr: str
-    luminance: str
-    peak: float
-    """Highest relative luminance of the reconstruction (1.0 = the input's white)."""
-    above_white: float
-    """Fraction of pixels whose reconstructed relative luminance exceeds the input's white."""
-
-
-@dataclass
-class Gallery:
-    """What ``gallery.json`` holds."""
-
-    weights: str
-    box: tuple[int, int] | None
-    entries: list[GalleryEntry] = field(default_factory=list)
-    failures: list[tuple[str, str]] = field(default_factory=list)
-    """(photo file name, reason) of each photo that could not be converted."""
-    skipped: int = 0
-    """Photos whose outputs already existed and were reused (not stored in the manifest)."""
 
 
 def parse_box(text: str) -> tuple[int, int] | None:
@@ -206,8 +177,6 @@ def build_gallery(
     photo after it is done. Raises :class:`Ldr2HdrError` if two photos share a name or
     ``out_dir`` holds an ``index.html`` that no gallery wrote (unless ``overwrite``).
     """
-    from ldr2hdr.gallery.page import render_index
-
     _check_names(photos)
     out_dir.mkdir(parents=True, exist_ok=True)
     earlier = {entry.name: entry for entry in _earlier_entries(out_dir, overwrite=overwrite)}
@@ -228,7 +197,7 @@ def build_gallery(
     write_files_atomically(
         {
             out_dir / LEGEND_PATH: legend_png(),
-            out_dir / MANIFEST_NAME: _manifest_json(gallery).encode(),
+            out_dir / MANIFEST_NAME: manifest_json(gallery).encode(),
             out_dir / INDEX_NAME: render_index(gallery).encode(),
         },
         overwrite=True,
@@ -245,49 +214,3 @@ def _earlier_entries(out_dir: Path, *, overwrite: bool) -> list[GalleryEntry]:
             "choose another folder or pass --overwrite"
         )
     return []
-
-
-def _manifest_json(gallery: Gallery) -> str:
-    content = {
-        "format": MANIFEST_FORMAT,
-        "version": MANIFEST_VERSION,
-        "weights": gallery.weights,
-        "box": list(gallery.box) if gallery.box else None,
-        "photos": [asdict(entry) for entry in gallery.entries],
-        "failed": [{"source": source, "reason": reason} for source, reason in gallery.failures],
-    }
-    return json.dumps(content, indent=1) + "\n"
-
-
-def read_manifest(folder: Path) -> Gallery:
-    """Read ``folder/gallery.json``.
-
-    Raises:
-        Ldr2HdrError: the file is missing, not JSON, not a gallery manifest, or an entry's path
-            is absolute or climbs out of the folder (``..``); the message names the file.
-    """
-    path = Path(folder) / MANIFEST_NAME
-    if not path.is_file():
-        raise Ldr2HdrError(
-            f"{folder}: not a gallery ({MANIFEST_NAME} is missing); "
-            f"build one first with: ldr2hdr gallery PHOTOS_DIR {folder}"
-        )
-    try:
-        content = json.loads(path.read_text(encoding="utf-8"))
-        if content.get("format") != MANIFEST_FORMAT:
-            raise ValueError(f"format is {content.get('format')!r}, not {MANIFEST_FORMAT!r}")
-        entries = [GalleryEntry(**entry) for entry in content["photos"]]
-        failures = [(item["source"], item["reason"]) for item in content.get("failed", [])]
-        box = tuple(content["box"]) if content.get("box") else None
-    except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
-        raise Ldr2HdrError(f"{path}: not a valid gallery manifest: {exc}") from exc
-    for entry in entries:
-        for relative in (entry.input, entry.preview, entry.uhdr, entry.luminance):
-            _check_relative(path, relative)
-    return Gallery(weights=content.get("weights", ""), box=box, entries=entries, failures=failures)
-
-
-def _check_relative(manifest: Path, relative: str) -> None:
-    pure = PurePosixPath(relative)
-    if pure.is_absolute() or ".." in pure.parts or "\\" in relative:
-        raise Ldr2HdrError(f"{manifest}: image path {relative!r} leaves the gallery folder")

@@ -12,8 +12,8 @@ from importlib import resources
 from string import Template
 from urllib.parse import quote
 
-from ldr2hdr.gallery.build import LEGEND_PATH, Gallery, GalleryEntry
 from ldr2hdr.gallery.luminance import LOG2_MAX, LOG2_MIN
+from ldr2hdr.gallery.manifest import LEGEND_PATH, Gallery, GalleryEntry
 
 PAGE_TITLE = "ldr2hdr gallery: 8-bit photos and their HDR reconstructions"
 SLIDER_START_PERCENT = 50

@@ -10,7 +10,13 @@ from ldr2hdr.errors import ImageReadError, ImageWriteError
 from ldr2hdr.io._common import MAX_PIXELS, NTIRE_GAMMA
 from ldr2hdr.io.hdr_read import read_hdr
 from ldr2hdr.io.hdr_write import FORMAT_BY_SUFFIX, HDR_FORMATS, write_hdr
-from ldr2hdr.io.ldr import LDR_FORMATS, apply_orientation, read_icc_profile, read_ldr
+from ldr2hdr.io.ldr import (
+    LDR_FORMATS,
+    PHOTO_SUFFIXES,
+    apply_orientation,
+    read_icc_profile,
+    read_ldr,
+)
 from ldr2hdr.io.ntire import alignratio_path, encode_ntire, read_ntire
 from ldr2hdr.io.preview import TONEMAP_METHODS, srgb_oetf, tonemap, write_preview
 
@@ -20,6 +26,7 @@ __all__ = [
     "LDR_FORMATS",
     "MAX_PIXELS",
     "NTIRE_GAMMA",
+    "PHOTO_SUFFIXES",
     "TONEMAP_METHODS",
     "ImageReadError",
     "ImageWriteError",

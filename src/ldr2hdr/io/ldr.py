@@ -24,6 +24,9 @@ from ldr2hdr.io._common import DECODE_ERRORS, MAX_PIXELS, check_pixel_count, reg
 LDR_FORMATS = ("PNG", "JPEG", "TIFF", "WEBP", "BMP")
 """Pillow formats :func:`read_ldr` accepts (JPEG includes the multi-picture MPO of phones)."""
 
+PHOTO_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp", ".mpo"})
+"""Lower-case file suffixes taken for photos when a folder is searched (convert, gallery)."""
+
 _SUPPORTED_MODES = frozenset(
     {"1", "L", "LA", "P", "PA", "RGB", "RGBA", "RGBX", "CMYK", "YCbCr"}
     | {"I;16", "I;16B", "I;16L", "I;16N"}
