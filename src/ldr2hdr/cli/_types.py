@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,6 +26,19 @@ def int_at_least(minimum: int) -> Callable[[str], int]:
 
 positive_int = int_at_least(1)
 non_negative_int = int_at_least(0)
+
+
+def work_megapixels(text: str) -> float | str:
+    """argparse type: ``auto`` or a number of megapixels ≥ 0 (0: full resolution)."""
+    if text == "auto":
+        return text
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (0 <= value < math.inf):
+        raise argparse.ArgumentTypeError(f"expected auto or megapixels >= 0, got {text!r}")
+    return value
 
 
 def add_threads_argument(parser: argparse.ArgumentParser) -> None:

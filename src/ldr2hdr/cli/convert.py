@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from ldr2hdr.cli._types import add_model_arguments, set_threads
+from ldr2hdr.cli._types import add_model_arguments, set_threads, work_megapixels
 from ldr2hdr.errors import Ldr2HdrError
 
 NAME = "convert"
@@ -50,6 +50,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-r", "--recursive", action="store_true", help="descend into subfolders")
     add_model_arguments(parser)
     parser.add_argument("--precision", choices=("fp32", "bf16", "fp16"), default="fp32")
+    parser.add_argument(
+        "--work-megapixels",
+        type=work_megapixels,
+        default="auto",
+        metavar="N|auto",
+        help="run the network at N megapixels and apply its gain map to the full photo (fast "
+        "path); 0: full resolution (exact); auto (default): exact up to 4 MP, else 1 MP",
+    )
     parser.add_argument(
         "--overwrite",
         action="store_true",
@@ -122,6 +130,7 @@ def _convert_one(job: Job, reconstructor, args: argparse.Namespace, summary: Sum
     image = read_ldr(job.source)
     height, width = image.shape[:2]
     tiles = reconstructor.tile_count(height, width)
+    tqdm.write(f"{job.source.name}: {reconstructor.describe(height, width)}")
     with tqdm(
         total=tiles, desc=job.source.name, unit="tile", leave=False, disable=tiles < 2
     ) as bar:
@@ -145,7 +154,11 @@ def run(args: argparse.Namespace) -> int:
         raise Ldr2HdrError("no photos found in the given inputs")
     set_threads(args.threads)
     reconstructor = Reconstructor(
-        args.weights, device=args.device, precision=args.precision, tile=args.tile
+        args.weights,
+        device=args.device,
+        precision=args.precision,
+        tile=args.tile,
+        work_megapixels=args.work_megapixels,
     )
     summary, start = Summary(), time.perf_counter()
     for job in tqdm(jobs, desc="convert", unit="photo", disable=len(jobs) < 2):
