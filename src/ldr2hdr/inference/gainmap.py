@@ -23,15 +23,17 @@ import cv2
 import numpy as np
 
 NTIRE_GAMMA = 2.24
-# Linear offset of the gain: (hdr + e) / (photo + e). 1e-3 linear is 8-bit code ~12 of the
-# display curve, so noise in the darkest codes does not become a wild gain.
-GAIN_OFFSET = 1e-3
+# Linear offset of the gain: (hdr + e) / (photo + e). 1e-2 linear is 8-bit code ~33 of the
+# display curve: in the shadows the result follows the photo's own detail and noise there
+# does not become a wild gain. Chosen with the window and the clip ramp on the real pairs
+# (μ-PSNR against the exact path at 1/4 of the pixels: 1e-4 → 37.8 dB, 1e-3 → 39.1, 1e-2 → 40.4).
+GAIN_OFFSET = 1e-2
 # Fast guided filter: window radius (working-resolution pixels) and regularisation (guide
 # variance in display units², [0, 1] guide): textures weaker than ~0.01 do not bend the gain.
-GUIDE_RADIUS = 2
+GUIDE_RADIUS = 1
 GUIDE_EPS = 1e-4
 # A channel at or above CLIP_FULL (display) is clipped; below CLIP_START it is trusted fully.
-CLIP_START, CLIP_FULL = 0.90, 0.99
+CLIP_START, CLIP_FULL = 0.97, 0.995
 MIN_WORK_SIDE = 16
 MEGA = 1e6
 MEGAPIXEL_SUFFIX = "mp"
