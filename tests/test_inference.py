@@ -187,14 +187,19 @@ def test_gain_upsampling_keeps_a_step_edge_sharp() -> None:
     photo = _step_photo()
     out = reconstruct_at(photo, _triple_bright, 16, 24)
     gain = out[..., 1] / photo[..., 1] ** 2.24
-    np.testing.assert_allclose(gain[:, :37], 1.0, rtol=0.01)  # every pixel up to the edge
-    np.testing.assert_allclose(gain[:, 37], 3.0, rtol=0.06)  # the first bright pixel
-    np.testing.assert_allclose(gain[:, 38:], 3.0, rtol=0.02)
-    # Bilinear upsampling of the same gain smears the edge over several pixels:
+    ideal = np.where(np.arange(96) < 37, 1.0, 3.0)
+    # The jump happens between the photo's own edge pixels, at full resolution:
+    assert np.all(gain[:, 37] - gain[:, 36] > 1.5)
+    np.testing.assert_allclose(gain[:, :34], 1.0, rtol=0.02)
+    np.testing.assert_allclose(gain[:, 40:], 3.0, rtol=0.05)
+    # Bilinear upsampling of the low-resolution gain smears the edge over 8 pixels:
     small = cv2.resize(photo, (24, 16), interpolation=cv2.INTER_AREA)
     low_gain = _triple_bright(small) ** 2.24 / small**2.24
     smeared = cv2.resize(low_gain, (96, 64), interpolation=cv2.INTER_LINEAR)[..., 1]
-    assert np.abs(smeared[:, 34:40] - gain[:, 34:40]).max() > 0.5
+    assert np.all(smeared[:, 37] - smeared[:, 36] < 0.4)
+    near = slice(30, 44)
+    error = np.abs(gain[:, near] - ideal[near]).mean()
+    assert error < 0.4 * np.abs(smeared[:, near] - ideal[near]).mean()
 
 
 @pytest.mark.parametrize("level", [0.0, 1.0])
@@ -214,7 +219,7 @@ def test_clipped_region_takes_the_network_values() -> None:
         return np.where(small >= 1.0, 8.0 ** (1 / 2.24), small).astype(np.float32)
 
     out = reconstruct_at(photo, sun, 32, 32)
-    np.testing.assert_allclose(out[20:44, 20:44], 8.0, rtol=1e-4)
+    np.testing.assert_allclose(out[20:44, 20:44], 8.0, rtol=1e-3)
     np.testing.assert_allclose(out[:12, :12], 0.3**2.24, rtol=1e-3)
 
 

@@ -1,13 +1,15 @@
-"""The gain-map fast path: the network at a working resolution, its gain applied at full size.
+"""The gain-map fast path: the network at a working resolution, brought to full size by the photo.
 
 HDR / photo (the *gain*) varies slowly except at edges the photo itself shows (the assumption
-behind Ultra HDR gain maps). So the network runs on an area-averaged copy of the photo, the
-log gain ``log((hdr + e) / (photo + e))`` is formed there (``e`` keeps it finite near black),
-and it is brought to full size by a *fast guided filter* (He & Sun 2015): the local linear
-model ``gain ≈ a · guide + b`` is fitted at the working resolution, where the guide is the
-photo's grey level, and its coefficients are upsampled and applied to the full-resolution
-guide, so the gain's edges land on the photo's own edges. Where a channel of the photo is
-clipped it holds no detail to follow, and the network's upsampled values are taken directly.
+behind Ultra HDR gain maps). So the network runs on an area-averaged copy of the photo and its
+output is brought to full size by a *fast guided filter* (He & Sun 2015) guided by the photo's
+grey level: the local linear model ``log(hdr + e) ≈ a · guide + b`` is fitted at the working
+resolution, and its coefficients are upsampled and applied to the full-resolution guide. The
+result's edges land on the photo's own edges, and its local gain over the photo is the
+network's. Multiplying the raw photo by the upsampled gain instead would also carry the
+photo's noise and quantisation back in, which the network removes (2 dB μ-PSNR lost on a
+simulated set, docs/inference.md). Where the photo is clipped the guide is flat, ``a`` falls to
+0, and the network's values are taken as they are (smoothly upsampled).
 
 Every array here is float32; ``photo`` is H×W×3 display-referred in [0, 1] (the network's input)
 and the results are H×W×3 linear relative radiance (≥ 0, 1.0 = the photo's clipping white).
@@ -23,17 +25,15 @@ import cv2
 import numpy as np
 
 NTIRE_GAMMA = 2.24
-# Linear offset of the gain: (hdr + e) / (photo + e). 1e-2 linear is 8-bit code ~33 of the
-# display curve: in the shadows the result follows the photo's own detail and noise there
-# does not become a wild gain. Chosen with the window and the clip ramp on the real pairs
-# (μ-PSNR against the exact path at 1/4 of the pixels: 1e-4 → 37.8 dB, 1e-3 → 39.1, 1e-2 → 40.4).
-GAIN_OFFSET = 1e-2
+# The log taken of the network's linear output: log(hdr + e). 1e-2 linear is 8-bit code ~33 of
+# the display curve, so the shadows' noise does not become wild log values.
+LOG_OFFSET = 1e-2
 # Fast guided filter: window radius (working-resolution pixels) and regularisation (guide
-# variance in display units², [0, 1] guide): textures weaker than ~0.01 do not bend the gain.
+# variance in display units², [0, 1] guide): edges and textures stronger than ~0.01 are
+# transferred from the photo, weaker ones (noise the network removed) are not. Chosen on the
+# real pairs and a simulated set (docs/inference.md).
 GUIDE_RADIUS = 1
 GUIDE_EPS = 1e-4
-# A channel at or above CLIP_FULL (display) is clipped; below CLIP_START it is trusted fully.
-CLIP_START, CLIP_FULL = 0.97, 0.995
 MIN_WORK_SIDE = 16
 MEGA = 1e6
 MEGAPIXEL_SUFFIX = "mp"
@@ -133,21 +133,13 @@ def guided_upsample(guide_low: np.ndarray, target_low: np.ndarray, guide: np.nda
     return out
 
 
-def _clip_weight(channel: np.ndarray) -> np.ndarray:
-    """0 where a display-domain channel is trusted, rising to 1 where it is clipped."""
-    weight = channel - np.float32(CLIP_START)
-    weight *= np.float32(1 / (CLIP_FULL - CLIP_START))
-    return np.clip(weight, 0.0, 1.0, out=weight)
-
-
 def apply_gain(photo: np.ndarray, hdr_low: np.ndarray) -> np.ndarray:
     """Full-size linear HDR from the photo and the network's linear HDR at a working size.
 
     Args:
         photo: float32 H×W×3, display-referred, [0, 1].
         hdr_low: float32 h×w×3, linear, ≥ 0: the network's output on ``photo`` area-resized to
-            h×w (h ≤ H, w ≤ W). At h×w = H×W the gain is applied as it is, which gives back
-            ``hdr_low`` (up to rounding): the formulation itself loses nothing.
+            h×w (h ≤ H, w ≤ W). At h×w = H×W it is returned as it is (up to rounding).
 
     Returns:
         float32 H×W×3 linear HDR, ≥ 0, 1.0 = the photo's clipping white.
@@ -156,21 +148,15 @@ def apply_gain(photo: np.ndarray, hdr_low: np.ndarray) -> np.ndarray:
     low_rows, low_cols = hdr_low.shape[:2]
     guide = grey(photo)
     guide_low = _resize(guide, low_rows, low_cols)
-    photo_low = _resize(photo, low_rows, low_cols) ** np.float32(NTIRE_GAMMA)
-    offset = np.float32(GAIN_OFFSET)
-    log_gain = np.log((hdr_low + offset) / (photo_low + offset))
+    offset = np.float32(LOG_OFFSET)
     out = np.empty_like(photo)
     same_size = (low_rows, low_cols) == (rows, cols)
     for c in range(3):
-        channel_gain = np.ascontiguousarray(log_gain[..., c])
-        gain = np.exp(
-            channel_gain if same_size else guided_upsample(guide_low, channel_gain, guide)
-        )
-        channel = photo[..., c]
-        value = gain * (channel ** np.float32(NTIRE_GAMMA) + offset) - offset
-        weight = _clip_weight(channel)
-        network = _resize(np.ascontiguousarray(hdr_low[..., c]), rows, cols)
-        value += weight * (network - value)
+        log_hdr = np.log(np.ascontiguousarray(hdr_low[..., c]) + offset)
+        if not same_size:
+            log_hdr = guided_upsample(guide_low, log_hdr, guide)
+        value = np.exp(log_hdr, out=log_hdr)
+        value -= offset
         out[..., c] = np.maximum(value, 0.0)
     return out
 
