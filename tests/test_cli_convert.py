@@ -137,3 +137,16 @@ def test_missing_default_weights_is_a_clear_error(tmp_path, monkeypatch, capsys)
     monkeypatch.setitem(presets.PRESET_FILES, "photo", "absent.safetensors")
     assert _convert(_photo(tmp_path / "a.png")) == 2
     assert "no packaged weights" in capsys.readouterr().err
+
+
+def test_work_megapixels_selects_and_prints_the_path(tmp_path, weights, capsys) -> None:
+    from ldr2hdr.inference import reconstruct
+
+    src = _photo(tmp_path / "big.png", size=(48, 40), seed=3)
+    assert _convert(src, "--weights", weights, "--work-megapixels", "0.0005") == 0
+    assert "big.png: 0.0 MP: gain-map fast path, network at 24×20" in capsys.readouterr().err
+    expected = reconstruct(read_ldr(src), weights=weights, device="cpu", work_megapixels=0.0005)
+    np.testing.assert_allclose(read_hdr(tmp_path / "big.exr"), expected, rtol=1e-3, atol=1e-4)
+    with pytest.raises(SystemExit) as exit_info:
+        _convert(src, "--work-megapixels", "-1")
+    assert exit_info.value.code == 2 and "'-1'" in capsys.readouterr().err

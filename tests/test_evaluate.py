@@ -88,6 +88,23 @@ def test_api_scores_match_the_metric_functions(dataset: Path, weights: dict) -> 
         assert record.parameters == expected and record.seconds > 0
 
 
+def test_fast_path_methods_run_at_their_working_resolution(dataset: Path, weights: dict) -> None:
+    methods = ["stage1", "stage1@1/4", "stage1@0.0004mp"]
+    records = evaluate(dataset, methods, weights={"stage1": weights["stage1"]}, device="cpu")
+    network = Reconstructor(weights["stage1"], device="cpu", tile=0)
+    ldr = read_ldr(dataset / f"{FRAMES[0]}_medium.png")
+    expected = {
+        "stage1": network.predict_ntire(ldr, work_megapixels=0),
+        "stage1@1/4": network.predict_ntire(ldr, work_megapixels=ldr.size / 3 / 4 / 1e6),
+        "stage1@0.0004mp": network.predict_ntire(ldr, work_megapixels=0.0004),
+    }
+    reference = read_ntire(dataset / f"{FRAMES[0]}_gt.png")
+    for record in records[: len(methods)]:
+        score = mu_psnr(expected[record.method], reference)
+        assert record.mu_psnr == pytest.approx(score, rel=1e-6), record
+    assert len({r.mu_psnr for r in records[: len(methods)]}) == len(methods)
+
+
 def _read_csv(path: Path) -> list[dict[str, str]]:
     with path.open(newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
@@ -159,6 +176,8 @@ def test_twostage_without_packaged_weights_is_a_clear_error(
         (["identity"], {"identity": "stage1"}, EvaluationError, "not networks"),
         (["stage2"], {"stage2": "stage1"}, WeightsError, "for 'stage1', not for method 'stage2'"),
         (["masia", "masia"], {}, EvaluationError, "repeated"),
+        (["stage1@1/0"], {"stage1": "stage1"}, EvaluationError, "bad working resolution '1/0'"),
+        (["masia@1/4"], {}, EvaluationError, "unknown method 'masia@1/4'"),
     ],
 )
 def test_bad_methods_and_weights(dataset, weights, methods, weights_for, error, message) -> None:

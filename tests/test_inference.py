@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 import torch
@@ -9,6 +10,7 @@ import torch
 import ldr2hdr
 from ldr2hdr.errors import WeightsError
 from ldr2hdr.inference import Reconstructor, apply_tiled, reconstruct, tile_grid
+from ldr2hdr.inference.gainmap import WorkSpec, reconstruct_at, work_size
 from ldr2hdr.inference.memory import auto_tile_size
 from ldr2hdr.models import create_model, save_weights
 
@@ -127,3 +129,111 @@ def test_missing_default_weights_message(monkeypatch, tmp_path) -> None:
     monkeypatch.setitem(presets.PRESET_FILES, "photo", "absent.safetensors")
     with pytest.raises(WeightsError, match="no packaged weights"):
         rec.default_weights_path()
+
+
+# The gain-map fast path.
+
+
+def test_work_size_keeps_aspect_and_full_size() -> None:
+    assert work_size(3000, 4000, 0) == (3000, 4000)
+    assert work_size(3000, 4000, 12.0) == (3000, 4000)
+    assert work_size(3000, 4000, 3.0) == (1500, 2000)
+    assert work_size(100, 30, 1e-6) == (16, 16)
+    with pytest.raises(ValueError, match="-1"):
+        work_size(10, 10, -1)
+
+
+def test_auto_is_exact_up_to_4_megapixels(weights) -> None:
+    rec = Reconstructor(weights, device="cpu")
+    assert rec.work_size(2000, 2000) == (2000, 2000)
+    assert rec.work_size(3000, 4000) == (866, 1155)
+    assert rec.work_size(3000, 4000, 0) == (3000, 4000)
+    assert "fast path" in rec.describe(3000, 4000) and "exact" in rec.describe(2000, 2000)
+    with pytest.raises(ValueError, match="-2"):
+        Reconstructor(weights, work_megapixels=-2)
+    with pytest.raises(TypeError, match="'fast'"):
+        Reconstructor(weights, work_megapixels="fast")
+
+
+def test_fast_path_at_full_size_equals_exact(weights) -> None:
+    rec = Reconstructor(weights, device="cpu", tile=0, work_megapixels=0)
+    image = _image(40, 56, seed=5)
+    image[5:15, 5:25] = 1.0  # a clipped patch
+    exact = rec(image)
+    through_gain = reconstruct_at(image, rec.predict_ntire, 40, 56)
+    assert exact.max() > 1.0
+    np.testing.assert_allclose(through_gain, exact, rtol=1e-4, atol=1e-6)
+    np.testing.assert_array_equal(rec(image, work_megapixels=1.0), exact)  # budget ≥ photo
+
+
+def _step_photo() -> np.ndarray:
+    """64×96 grey photo, 0.2 left of column 37 and 0.6 from it on (an edge off the 4× grid)."""
+    photo = np.full((64, 96, 3), 0.2, np.float32)
+    photo[:, 37:] = 0.6
+    return photo
+
+
+def _triple_bright(small: np.ndarray) -> np.ndarray:
+    """A stand-in network whose gain grows with the photo: ×1 at 0.2, ×3 at 0.6 (NTIRE out).
+
+    The log gain is linear in the photo, so an area-averaged edge pixel gets the gain of its
+    average: the low-resolution gain map is exactly what a network would see, blurred edge
+    included; only the full-resolution photo shows where the edge is.
+    """
+    gain = np.exp(np.log(3.0) * (small - 0.2) / 0.4).astype(np.float32)
+    return (small**2.24 * gain) ** (1 / 2.24)
+
+
+def test_gain_upsampling_keeps_a_step_edge_sharp() -> None:
+    photo = _step_photo()
+    out = reconstruct_at(photo, _triple_bright, 16, 24)
+    gain = out[..., 1] / photo[..., 1] ** 2.24
+    ideal = np.where(np.arange(96) < 37, 1.0, 3.0)
+    # The jump happens between the photo's own edge pixels, at full resolution:
+    assert np.all(gain[:, 37] - gain[:, 36] > 1.5)
+    np.testing.assert_allclose(gain[:, :34], 1.0, rtol=0.02)
+    np.testing.assert_allclose(gain[:, 40:], 3.0, rtol=0.05)
+    # Bilinear upsampling of the low-resolution gain smears the edge over 8 pixels:
+    small = cv2.resize(photo, (24, 16), interpolation=cv2.INTER_AREA)
+    low_gain = _triple_bright(small) ** 2.24 / small**2.24
+    smeared = cv2.resize(low_gain, (96, 64), interpolation=cv2.INTER_LINEAR)[..., 1]
+    assert np.all(smeared[:, 37] - smeared[:, 36] < 0.4)
+    near = slice(30, 44)
+    error = np.abs(gain[:, near] - ideal[near]).mean()
+    assert error < 0.4 * np.abs(smeared[:, near] - ideal[near]).mean()
+
+
+@pytest.mark.parametrize("level", [0.0, 1.0])
+def test_black_and_clipped_photos_give_finite_output(weights, level: float) -> None:
+    rec = Reconstructor(weights, device="cpu", tile=0)
+    photo = np.full((48, 64, 3), level, np.float32)
+    for megapixels in (0, 0.001):
+        out = rec(photo, work_megapixels=megapixels)
+        assert out.shape == photo.shape and np.all(np.isfinite(out)) and out.min() >= 0.0
+
+
+def test_clipped_region_takes_the_network_values() -> None:
+    photo = np.full((64, 64, 3), 0.3, np.float32)
+    photo[16:48, 16:48] = 1.0
+
+    def sun(small: np.ndarray) -> np.ndarray:  # 8× white (NTIRE 8 ** (1/2.24)) where clipped
+        return np.where(small >= 1.0, 8.0 ** (1 / 2.24), small).astype(np.float32)
+
+    out = reconstruct_at(photo, sun, 32, 32)
+    np.testing.assert_allclose(out[20:44, 20:44], 8.0, rtol=1e-3)
+    np.testing.assert_allclose(out[:12, :12], 0.3**2.24, rtol=1e-3)
+
+
+def test_fast_path_tiled_equals_untiled(weights) -> None:
+    image = _image(70, 90, seed=6)
+    whole = Reconstructor(weights, device="cpu", tile=0)(image, work_megapixels=0.002)
+    tiled = Reconstructor(weights, device="cpu", tile=13)(image, work_megapixels=0.002)
+    np.testing.assert_allclose(tiled, whole, rtol=1e-4, atol=1e-6)
+
+
+def test_work_spec_parses_fractions_and_megapixels() -> None:
+    assert WorkSpec.parse("1/4").megapixels(1000, 2000) == 0.5
+    assert WorkSpec.parse("0.1mp").megapixels(1000, 2000) == 0.1
+    for bad in ("1/0", "2/1", "0mp", "x", "0.25", "-1mp"):
+        with pytest.raises(ValueError, match=repr(bad).replace(".", r"\.")):
+            WorkSpec.parse(bad)

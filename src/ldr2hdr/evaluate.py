@@ -2,10 +2,13 @@
 
 A *method* is a registered network (``ldr2hdr.models``; it needs a weights file, except
 ``twostage``, which falls back on the packaged weights) or an expansion operator
-(``ldr2hdr.operators``; rescaled to the NTIRE domain by ``ntire_scale``). Each frame's input is
-``NNNN_medium.png`` and its reference ``NNNN_gt.png`` + alignratio (NTIRE domain). Per image and
-method: PSNR-L, μ-PSNR, PU21-PSNR, PU21-SSIM (``ldr2hdr.metrics``), parameter count (0 for
-operators) and wall-clock seconds of the prediction. See ``docs/evaluation.md``.
+(``ldr2hdr.operators``; rescaled to the NTIRE domain by ``ntire_scale``). A network name may
+carry the working resolution of the gain-map fast path: ``twostage@1/4`` (a quarter of each
+image's pixels), ``twostage@0.1mp`` (0.1 megapixels); a bare name is the exact path. Each
+frame's input is ``NNNN_medium.png`` and its reference ``NNNN_gt.png`` + alignratio (NTIRE
+domain). Per image and method: PSNR-L, μ-PSNR, PU21-PSNR, PU21-SSIM (``ldr2hdr.metrics``),
+parameter count (0 for operators) and wall-clock seconds of the prediction. See
+``docs/evaluation.md``.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import numpy as np
 from ldr2hdr.data.ntire import check_frame, find_frames
 from ldr2hdr.errors import Ldr2HdrError, WeightsError
 from ldr2hdr.fs import write_files_atomically
+from ldr2hdr.inference.gainmap import WorkSpec
 from ldr2hdr.io import read_ldr, read_ntire
 from ldr2hdr.metrics import (
     highlight_ratio,
@@ -57,6 +61,7 @@ reference's own, and :func:`~ldr2hdr.metrics.highlight_ratio` (output's 99.9th-p
 luminance over the reference's)."""
 
 DEFAULT_NETWORK = "twostage"
+WORK_SEPARATOR = "@"
 REPORT_FILES = ("scores.csv", "summary.csv", "report.md", "crops.png", "scores.png")
 
 
@@ -127,7 +132,13 @@ class Method:
 
 
 def _network(
-    name: str, weights: str | os.PathLike | None, *, device: str, tile: int | None
+    name: str,
+    weights: str | os.PathLike | None,
+    *,
+    device: str,
+    tile: int | None,
+    work: WorkSpec | None = None,
+    label: str | None = None,
 ) -> Method:
     from ldr2hdr.inference import Reconstructor
     from ldr2hdr.models import read_weights_metadata
@@ -141,9 +152,21 @@ def _network(
     arch = read_weights_metadata(weights)["arch"]
     if arch != name:
         raise WeightsError(f"{weights}: weights are for {arch!r}, not for method {name!r}")
-    reconstructor = Reconstructor(weights, device=device, tile=tile)
+    reconstructor = Reconstructor(weights, device=device, tile=tile, work_megapixels=0)
     count = sum(p.numel() for p in reconstructor.model.parameters())
-    return Method(name, count, reconstructor.predict_ntire)
+
+    def predict(ldr: np.ndarray) -> np.ndarray:
+        megapixels = 0.0 if work is None else work.megapixels(*ldr.shape[:2])
+        return reconstructor.predict_ntire(ldr, work_megapixels=megapixels)
+
+    return Method(label or name, count, predict)
+
+
+def _parse_work(spec: str) -> WorkSpec:
+    try:
+        return WorkSpec.parse(spec)
+    except ValueError as exc:
+        raise EvaluationError(str(exc)) from None
 
 
 def _operator(name: str) -> Method:
@@ -163,7 +186,9 @@ def resolve_methods(
     """Turn method names into :class:`Method` objects (loading networks' weights).
 
     Args:
-        methods: registered network names and/or operator names, no repeats.
+        methods: registered network names and/or operator names, no repeats; a network name
+            may end in ``@P/Q`` (fast path at that fraction of each image's pixels) or
+            ``@Nmp`` (fast path at N megapixels), e.g. ``twostage@1/4``.
         weights: network name → weights file; ``twostage`` without an entry takes the packaged
             default weights.
         device: ``auto``, ``cpu``, ``cuda`` or ``mps`` for the networks (operators run on NumPy).
@@ -186,13 +211,18 @@ def resolve_methods(
     if repeated:
         raise EvaluationError(f"methods repeated: {repeated}")
     networks, operators = set(list_models()), set(list_operators())
-    stray = sorted(set(weights).difference(name for name in methods if name in networks))
+    bases = [name.partition(WORK_SEPARATOR)[0] for name in methods]
+    stray = sorted(set(weights).difference(base for base in bases if base in networks))
     if stray:
         raise EvaluationError(f"--weights given for {stray}, which are not networks being scored")
     resolved = []
-    for name in methods:
-        if name in networks:
-            resolved.append(_network(name, weights.get(name), device=device, tile=tile))
+    for name, base in zip(methods, bases, strict=True):
+        if base in networks:
+            _, sep, spec = name.partition(WORK_SEPARATOR)
+            work = _parse_work(spec) if sep else None
+            resolved.append(
+                _network(base, weights.get(base), device=device, tile=tile, work=work, label=name)
+            )
         elif name in operators:
             resolved.append(_operator(name))
         else:

@@ -31,18 +31,17 @@ positive_int = int_at_least(1)
 non_negative_int = int_at_least(0)
 
 
-def finite_float(text: str) -> float:
-    """An argparse type accepting finite numbers (not nan or inf)."""
+def work_megapixels(text: str) -> float | str:
+    """argparse type: ``auto`` or a number of megapixels ≥ 0 (0: full resolution)."""
+    if text == "auto":
+        return text
     try:
         value = float(text)
     except ValueError:
         value = math.nan
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    if not (0 <= value < math.inf):
+        raise argparse.ArgumentTypeError(f"expected auto or megapixels >= 0, got {text!r}")
     return value
-
-
-finite_float.__name__ = "number"
 
 
 def add_threads_argument(parser: argparse.ArgumentParser) -> None:

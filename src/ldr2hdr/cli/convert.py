@@ -26,8 +26,15 @@ from ldr2hdr.cli._report import (
     SKIPPED,
     BatchReport,
     FileResult,
+    escaped,
 )
-from ldr2hdr.cli._types import add_model_arguments, check_device, int_at_least, set_threads
+from ldr2hdr.cli._types import (
+    add_model_arguments,
+    check_device,
+    int_at_least,
+    set_threads,
+    work_megapixels,
+)
 from ldr2hdr.errors import Ldr2HdrError
 from ldr2hdr.io._common import MAX_PIXELS
 from ldr2hdr.io.marker import has_output_marker
@@ -93,6 +100,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"refuse photos of more than N pixels, before decoding (default: {MAX_PIXELS})",
     )
     parser.add_argument(
+        "--work-megapixels",
+        type=work_megapixels,
+        default="auto",
+        metavar="N|auto",
+        help="run the network at N megapixels and apply its gain map to the full photo (fast "
+        "path); 0: full resolution (exact); auto (default): exact up to 4 MP, else 1 MP",
+    )
+    parser.add_argument(
         "--overwrite",
         action="store_true",
         help="redo photos already converted (never replaces an input, nor a photo-type file "
@@ -121,6 +136,8 @@ def _convert(job: Job, reconstructor, args: argparse.Namespace, report: BatchRep
     image = read_ldr(job.source, max_pixels=args.max_pixels)
     height, width = image.shape[:2]
     tiles = reconstructor.tile_count(height, width)
+    choice = reconstructor.describe(height, width)
+    tqdm.write(f"{escaped(job.source.name)}: {choice}", file=sys.stderr)
     with tqdm(
         total=tiles, desc=job.source.name, unit="tile", leave=False, disable=tiles < 2
     ) as bar:
@@ -183,7 +200,11 @@ def run(args: argparse.Namespace) -> int:
     reconstructor = None
     if plan.jobs:
         reconstructor = Reconstructor(
-            args.weights, device=args.device, precision=args.precision, tile=args.tile
+            args.weights,
+            device=args.device,
+            precision=args.precision,
+            tile=args.tile,
+            work_megapixels=args.work_megapixels,
         )
     report, start = BatchReport(), time.perf_counter()
     for source, reason in plan.own_outputs:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import math
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +20,7 @@ import torch
 from torch import nn
 
 from ldr2hdr.domain import NTIRE_GAMMA
+from ldr2hdr.inference.gainmap import reconstruct_at, work_size
 from ldr2hdr.inference.memory import auto_tile_size
 from ldr2hdr.inference.tiling import apply_tiled, tile_grid
 from ldr2hdr.models import load_weights
@@ -26,11 +28,30 @@ from ldr2hdr.models.presets import DEFAULT_PRESET, preset_path, resolve_weights
 from ldr2hdr.runtime import PRECISIONS, autocast, resolve_device
 
 UINT8_MAX = 255.0
+# ``work_megapixels="auto"``: the exact path up to AUTO_EXACT_MEGAPIXELS, above it the gain-map
+# fast path with the network at AUTO_WORK_MEGAPIXELS.
+AUTO = "auto"
+AUTO_EXACT_MEGAPIXELS = 4.0
+AUTO_WORK_MEGAPIXELS = 1.0
+MEGA = 1e6
+
+WorkMegapixels = float | str
 
 
 def default_weights_path() -> Path:
     """The packaged weights of the default preset (``photo``)."""
     return preset_path(DEFAULT_PRESET)
+
+
+def check_work_megapixels(value: WorkMegapixels) -> WorkMegapixels:
+    """``"auto"`` or a number of megapixels ≥ 0 (0: full size); anything else is refused."""
+    if value == AUTO:
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"work_megapixels must be 'auto' or a number; got {value!r}")
+    if not (value >= 0 and math.isfinite(value)):
+        raise ValueError(f"work_megapixels must be ≥ 0 (0: full size) or 'auto'; got {value!r}")
+    return float(value)
 
 
 def as_unit_float(image: np.ndarray) -> np.ndarray:
@@ -61,6 +82,11 @@ class Reconstructor:
         tile: core tile side in pixels; ``None`` picks it from the free memory, ``0`` disables
             tiling. Tiles overlap by the network's receptive radius, so the result equals the
             untiled one.
+        work_megapixels: the network's working resolution. ``0``: full size (the exact path,
+            tiled). ``N`` > 0: if the photo is larger than N megapixels, the gain-map fast path
+            (:mod:`ldr2hdr.inference.gainmap`) runs the network on an N-megapixel copy and
+            applies its gain to the full photo. ``"auto"``: exact up to 4 MP, above it the fast
+            path at 1 MP. A call may override it.
     """
 
     def __init__(
@@ -70,6 +96,7 @@ class Reconstructor:
         device: str | torch.device = "auto",
         precision: str = "fp32",
         tile: int | None = None,
+        work_megapixels: WorkMegapixels = AUTO,
     ) -> None:
         if precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}; got {precision!r}")
@@ -81,6 +108,7 @@ class Reconstructor:
         self.model = self._load(self.weights, self.device)
         self.radius: int | None = getattr(self.model, "receptive_radius", None)
         self.tile = self._choose_tile(tile)
+        self.work_megapixels = check_work_megapixels(work_megapixels)
 
     @staticmethod
     def _load(path: Path, device: torch.device) -> nn.Module:
@@ -98,12 +126,6 @@ class Reconstructor:
             return auto_tile_size(self.device, overlap=self.radius, bytes_per_element=element)
         return tile
 
-    def tile_count(self, height: int, width: int) -> int:
-        """How many tiles an image of this size is processed in."""
-        if not self.tile:
-            return 1
-        return len(tile_grid(height, width, tile=self.tile, overlap=self.radius or 0))
-
     def _autocast(self) -> contextlib.AbstractContextManager:
         return autocast(self.device, self.precision)
 
@@ -114,14 +136,35 @@ class Reconstructor:
         with torch.inference_mode(), self._autocast():
             return self.model(x).hdr.float()
 
-    def predict_ntire(
-        self, image: np.ndarray, *, progress: Callable[[int], None] | None = None
-    ) -> np.ndarray:
-        """The network's output in the NTIRE domain (float32 H×W×3, ≥ 0, 1.0 = input white).
+    def work_size(
+        self, height: int, width: int, work_megapixels: WorkMegapixels | None = None
+    ) -> tuple[int, int]:
+        """The network's working size (rows, cols) for a photo; (height, width) = exact path.
 
-        ``progress`` is called with 1 after each tile.
+        ``work_megapixels`` overrides the instance's setting (None keeps it).
         """
-        x = torch.from_numpy(as_unit_float(image)).permute(2, 0, 1).unsqueeze(0)
+        budget = check_work_megapixels(
+            self.work_megapixels if work_megapixels is None else work_megapixels
+        )
+        if budget == AUTO:
+            exact = height * width <= AUTO_EXACT_MEGAPIXELS * MEGA
+            budget = 0.0 if exact else AUTO_WORK_MEGAPIXELS
+        return work_size(height, width, budget)
+
+    def describe(
+        self, height: int, width: int, work_megapixels: WorkMegapixels | None = None
+    ) -> str:
+        """One line naming the path chosen for a photo of this size (printed by the CLI)."""
+        rows, cols = self.work_size(height, width, work_megapixels)
+        size = f"{height * width / MEGA:.1f} MP"
+        if (rows, cols) == (height, width):
+            return f"{size}: exact path (full resolution)"
+        return f"{size}: gain-map fast path, network at {cols}×{rows} ({rows * cols / MEGA:.2f} MP)"
+
+    def _network_ntire(
+        self, image: np.ndarray, progress: Callable[[int], None] | None = None
+    ) -> np.ndarray:
+        x = torch.from_numpy(image).permute(2, 0, 1).unsqueeze(0)
         if self.tile:
             y = apply_tiled(
                 self._forward, x, tile=self.tile, overlap=self.radius, progress=progress
@@ -132,13 +175,52 @@ class Reconstructor:
                 progress(1)
         return np.ascontiguousarray(y[0].permute(1, 2, 0).numpy())
 
+    def predict_ntire(
+        self,
+        image: np.ndarray,
+        *,
+        progress: Callable[[int], None] | None = None,
+        work_megapixels: WorkMegapixels | None = None,
+    ) -> np.ndarray:
+        """The result in the NTIRE domain (float32 H×W×3, ≥ 0, 1.0 = input white).
+
+        On the exact path this is the network's own output; on the fast path, the linear
+        result raised to 1/2.24. ``progress`` is called with 1 after each tile of the network;
+        ``work_megapixels`` overrides the instance's setting.
+        """
+        photo = as_unit_float(image)
+        if self.work_size(*photo.shape[:2], work_megapixels) == photo.shape[:2]:
+            return self._network_ntire(photo, progress)
+        y = self(photo, progress=progress, work_megapixels=work_megapixels)
+        return np.power(y, np.float32(1 / NTIRE_GAMMA), out=y)
+
     def __call__(
-        self, image: np.ndarray, *, progress: Callable[[int], None] | None = None
+        self,
+        image: np.ndarray,
+        *,
+        progress: Callable[[int], None] | None = None,
+        work_megapixels: WorkMegapixels | None = None,
     ) -> np.ndarray:
         """Linear HDR (float32 H×W×3, ≥ 0, relative: 1.0 = the input's clipping white)."""
-        y = self.predict_ntire(image, progress=progress)
-        np.power(y, np.float32(NTIRE_GAMMA), out=y)
-        return y
+        photo = as_unit_float(image)
+        rows, cols = self.work_size(*photo.shape[:2], work_megapixels)
+        if (rows, cols) == photo.shape[:2]:
+            y = self._network_ntire(photo, progress)
+            return np.power(y, np.float32(NTIRE_GAMMA), out=y)
+
+        def network(small: np.ndarray) -> np.ndarray:
+            return self._network_ntire(small, progress)
+
+        return reconstruct_at(photo, network, rows, cols)
+
+    def tile_count(
+        self, height: int, width: int, work_megapixels: WorkMegapixels | None = None
+    ) -> int:
+        """How many tiles of the network an image of this size is processed in."""
+        if not self.tile:
+            return 1
+        rows, cols = self.work_size(height, width, work_megapixels)
+        return len(tile_grid(rows, cols, tile=self.tile, overlap=self.radius or 0))
 
 
 @functools.lru_cache(maxsize=2)
@@ -153,6 +235,7 @@ def reconstruct(
     device: str = "auto",
     precision: str = "fp32",
     tile: int | None = None,
+    work_megapixels: WorkMegapixels = AUTO,
 ) -> np.ndarray:
     """Reconstruct linear HDR from one LDR photo.
 
@@ -160,9 +243,11 @@ def reconstruct(
         image: H×W×3 RGB, uint8 or float32 in [0, 1].
         weights, device, precision, tile: as for :class:`Reconstructor` (the loaded model is
             cached, so repeated calls with the same settings do not reload it).
+        work_megapixels: ``"auto"`` (exact up to 4 MP, else the gain-map fast path at 1 MP),
+            ``0`` (exact, full size) or N megapixels (see :class:`Reconstructor`).
 
     Returns:
         float32 H×W×3 linear HDR, ≥ 0, relative to the input's exposure (1.0 = its white).
     """
     key = str(resolve_weights(weights).resolve())
-    return _cached(key, device, precision, tile)(image)
+    return _cached(key, device, precision, tile)(image, work_megapixels=work_megapixels)
