@@ -51,7 +51,7 @@ def test_cli_unknown_preset_is_one_line_exit_2(command, tmp_path, capsys, monkey
     Image.new("RGB", (16, 16), (90, 120, 200)).save("a.png")
     argv = {
         "convert": ["convert", "a.png", "--weights", "nitre"],
-        "gallery": ["gallery", ".", "--out", "g", "--weights", "nitre"],
+        "gallery": ["gallery", ".", "g", "--weights", "nitre"],
         "export-onnx": ["export-onnx", "x.onnx", "--weights", "nitre"],
         "models": ["models", "--weights", "nitre"],
     }[command]
