@@ -114,3 +114,25 @@ def test_train_summary_only_on_rank_0(tmp_path, monkeypatch, capsys, rank, print
     config_file.write_text(f'[data]\nroot = "{tmp_path}"\n')
     assert main(["train", "--config", str(config_file), "--out", str(tmp_path / "run")]) == 0
     assert ("trained 0 steps" in capsys.readouterr().out) is printed
+
+
+def test_closed_stdout_pipe_ends_quietly() -> None:
+    """`ldr2hdr ... | head -1`: no BrokenPipeError traceback when the reader stops early."""
+    import subprocess
+    import sys
+
+    script = (  # a subcommand printing far more than a pipe holds (64 KiB)
+        "import sys\n"
+        "import ldr2hdr.cli.models as models\n"
+        "from ldr2hdr.cli import main\n"
+        "models.run = lambda args: [print('x' * 1000) for _ in range(10_000)] and 0\n"
+        "sys.exit(main(['models']))\n"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert process.stdout.readline() == b"x" * 1000 + b"\n"
+    process.stdout.close()
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 141
+    assert "Traceback" not in stderr and "BrokenPipeError" not in stderr
