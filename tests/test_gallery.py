@@ -221,3 +221,13 @@ def test_gallery_on_a_kodak_photo(shared_dir, tmp_path, weights) -> None:
     (entry,) = gallery.entries
     assert (entry.width, entry.height) == (96, 64)  # 768×512 shrunk by 8
     assert decode(tmp_path / "g" / entry.input).shape == (64, 96, 3)
+
+
+def test_gallery_leaves_out_files_written_by_ldr2hdr(tmp_path) -> None:
+    from ldr2hdr.io import write_preview
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    gradient_photo(photos / "a.png", 16, 16)
+    write_preview(photos / "renamed.jpg", np.full((16, 16, 3), 0.5, np.float32))  # marked
+    assert [path.name for path in find_photos(photos)] == ["a.png"]

@@ -34,6 +34,7 @@ from ldr2hdr.gallery.manifest import (
 )
 from ldr2hdr.gallery.page import render_index
 from ldr2hdr.io import PHOTO_SUFFIXES, read_icc_profile, read_ldr, write_hdr, write_preview
+from ldr2hdr.io.marker import has_output_marker
 from ldr2hdr.io.preview import JPEG_QUALITY
 
 DEFAULT_BOX = (2048, 1080)
@@ -78,10 +79,12 @@ def fit_size(width: int, height: int, box: tuple[int, int] | None) -> tuple[int,
 
 
 def find_photos(folder: Path) -> list[Path]:
-    """The photo files directly inside ``folder`` (by suffix), sorted by name."""
+    """The photo files directly inside ``folder`` (by suffix), sorted by name; files written by
+    ``ldr2hdr`` (carrying its output marker, e.g. previews of ``convert``) are left out."""
     if not folder.is_dir():
         raise Ldr2HdrError(f"{folder}: no such folder")
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in PHOTO_SUFFIXES)
+    found = (p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in PHOTO_SUFFIXES)
+    return sorted(p for p in found if not has_output_marker(p))
 
 
 def prepare_photo(path: Path, box: tuple[int, int] | None) -> np.ndarray:
