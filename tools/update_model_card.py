@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import csv
 import math
+import os
 import tempfile
 from pathlib import Path
 
@@ -136,15 +137,16 @@ def sets(args: argparse.Namespace, work: Path) -> list[tuple[str, str, Path]]:
         command = make_set(args, options, data)
         result.append((f"held-out scenes, camera: {name}", f"`{command}`", data))
     if args.real_pairs is not None:
-        how = f"`{args.real_pairs}` as it is (real 8-bit frames, merged stacks as references)"
+        shown = os.path.relpath(args.real_pairs, ROOT)
+        how = f"`{shown}` as it is (real 8-bit frames, merged stacks as references)"
         result.append(("real camera pairs", how, args.real_pairs))
     if args.real_pairs is not None and args.photo_sets:
         photos = photo_references(args.real_pairs, work / "photo-references")
         for index, (name, options) in enumerate(CAMERAS.items()):
             data = work / f"photo-set{index}"
             photo_args = argparse.Namespace(**{**vars(args), "hdr_dir": photos, "scenes": None})
-            command = make_set(photo_args, options, data)
-            how = f"`{command}` (HDR = the real pairs' references)"
+            command = make_set(photo_args, options, data).replace(str(photos), "REFERENCES")
+            how = f"`{command}` (REFERENCES: the real pairs' references as linear EXR files)"
             result.append((f"real HDR photographs, camera: {name}", how, data))
     return result
 
