@@ -95,3 +95,23 @@ def test_evaluate_takes_a_preset_for_twostage(tmp_path, capsys) -> None:
     assert method.parameters == 834_476
     with pytest.raises(WeightsError, match="unknown weights preset 'ntir'"):
         resolve_methods(["twostage"], weights={"twostage": "ntir"}, device="cpu")
+
+
+def test_convert_uses_photo_by_default_and_ntire_when_asked(tmp_path, monkeypatch) -> None:
+    import numpy as np
+    from PIL import Image
+
+    from ldr2hdr.inference import Reconstructor
+    from ldr2hdr.io import read_hdr, read_ldr
+
+    monkeypatch.chdir(tmp_path)
+    rows, cols = np.indices((24, 32))
+    pixels = np.stack([cols * 8, rows * 10, np.full_like(rows, 250)], -1).astype(np.uint8)
+    Image.fromarray(pixels).save("a.png")
+    photo = read_ldr("a.png")
+    for preset, out in (("photo", "default"), ("ntire", "ntire")):
+        argv = ["convert", "a.png", "-o", out, "--device", "cpu", "--tile", "0"]
+        assert main(argv if preset == "photo" else [*argv, "--weights", "ntire"]) == 0
+        expected = Reconstructor(preset, device="cpu", tile=0)(photo)
+        np.testing.assert_allclose(read_hdr(f"{out}/a.exr"), expected, rtol=2e-3, atol=1e-4)
+    assert not np.allclose(read_hdr("default/a.exr"), read_hdr("ntire/a.exr"), rtol=1e-2)
