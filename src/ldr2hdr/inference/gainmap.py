@@ -24,7 +24,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-NTIRE_GAMMA = 2.24
+from ldr2hdr.domain import NTIRE_GAMMA
+
 # The log taken of the network's linear output: log(hdr + e). 1e-2 linear is 8-bit code ~33 of
 # the display curve, so the shadows' noise does not become wild log values.
 LOG_OFFSET = 1e-2
