@@ -21,11 +21,11 @@ radiance relative to the input's white, ``H = exp(ŷ)``, moved to the NTIRE doma
 (``H ** (1/γ) = exp(ŷ/γ)``, γ = 2.24) and blended there: ``y = (1 − α)·x + α·exp(ŷ/γ)``. Pixels
 with α = 0 are returned unchanged; the output is ≥ 0 everywhere.
 
-Differences from the original: random initialisation (He normal) instead of ImageNet VGG16
-weights (the package ships no pretrained encoder weights); the input linearisation uses
-γ = 2.24 (the NTIRE domain) instead of 2; the encoder takes ``x − mean`` in [0, 1] units, RGB
-order, instead of ``255·x − mean`` in BGR order (the same function class: the skip transform divides by 255 there);
-the blend happens in the NTIRE domain and without the −1/255 offset (see above).
+Differences from the original: random initialisation (He normal) instead of ImageNet VGG16 weights
+(the package ships no pretrained encoder weights); the input linearisation uses γ = 2.24 (the NTIRE
+domain) instead of 2; the encoder takes ``x − mean`` in [0, 1] units, RGB order, instead of ``255·x
+− mean`` in BGR order (the same function class: the skip transform divides by 255 there); the blend
+happens in the NTIRE domain and without the −1/255 offset (see above).
 
 Any H×W works: the image is padded (reflected) to a multiple of 32 and the result cropped back.
 Max pooling on that grid makes the output depend on where the image is cut, so tiles cannot
