@@ -23,9 +23,9 @@ with α = 0 are returned unchanged; the output is ≥ 0 everywhere.
 
 Differences from the original: random initialisation (He normal) instead of ImageNet VGG16 weights
 (the package ships no pretrained encoder weights); the input linearisation uses γ = 2.24 (the NTIRE
-domain) instead of 2; the encoder takes ``x − mean`` in [0, 1] units, RGB order, instead of ``255·x
-− mean`` in BGR order (the same function class: the skip transform divides by 255 there); the blend
-happens in the NTIRE domain and without the −1/255 offset (see above).
+domain) instead of 2; the encoder takes ``x − mean`` in [0, 1] units, RGB order, instead of
+``255·x − mean`` in BGR order (the same function class: the skip transform divides by 255
+there); the blend happens in the NTIRE domain and without the −1/255 offset (see above).
 
 Any H×W works: the image is padded (reflected) to a multiple of 32 and the result cropped back.
 Max pooling on that grid makes the output depend on where the image is cut, so tiles cannot
