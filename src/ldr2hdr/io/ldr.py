@@ -7,10 +7,11 @@ TIFF pixels are decoded with OpenCV (8 or 16 bits, orientation applied by OpenCV
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import cv2
@@ -136,8 +137,7 @@ def read_icc_profile(path: str | os.PathLike[str]) -> bytes | None:
         ImageReadError: as :func:`read_ldr`, for a missing, unreadable or unsupported file.
     """
     path = Path(path)
-    data = _read_checked(path, MAX_PIXELS)
-    with _open_header(path, io.BytesIO(data), MAX_PIXELS) as image:
+    with _opened_header(path, MAX_PIXELS) as (image, _, _):
         return image.info.get("icc_profile") or None
 
 
@@ -153,6 +153,25 @@ def apply_orientation(image: np.ndarray, orientation: int) -> np.ndarray:
 def _read_checked(path: Path, max_pixels: int) -> bytes:
     """The bytes of a regular file, read in full only after its header passed the pixel limit
     and its size fits the pixel count (a huge junk file is refused after a few kilobytes)."""
+    with _opened_header(path, max_pixels) as (image, handle, size):
+        width, height = image.size
+        budget = width * height * MAX_BYTES_PER_PIXEL + METADATA_ALLOWANCE_BYTES
+        if size > budget:
+            raise ImageReadError(
+                f"{path}: {size} bytes is far more than a {width}×{height} photo takes "
+                f"(at most {budget}); not read"
+            )
+        handle.seek(0)
+        return handle.read()
+
+
+@contextlib.contextmanager
+def _opened_header(
+    path: Path, max_pixels: int
+) -> Iterator[tuple[Image.Image, io.BufferedReader, int]]:
+    """Yield (the image opened from its header only, the open file, its size) of a regular
+    file; Pillow may read at most HEADER_READ_LIMIT_BYTES to find the header. Errors, the
+    caller's included, become ImageReadError naming the file."""
     size = regular_file_size(path)
     try:
         handle = open(path, "rb")  # noqa: SIM115 (closed below, errors mapped separately)
@@ -163,15 +182,7 @@ def _read_checked(path: Path, max_pixels: int) -> bytes:
             whole_limit = max_pixels * MAX_BYTES_PER_PIXEL + METADATA_ALLOWANCE_BYTES
             header = _HeaderReader(handle, path, HEADER_READ_LIMIT_BYTES, whole_limit)
             with _open_header(path, header, max_pixels) as image:
-                width, height = image.size
-            budget = width * height * MAX_BYTES_PER_PIXEL + METADATA_ALLOWANCE_BYTES
-            if size > budget:
-                raise ImageReadError(
-                    f"{path}: {size} bytes is far more than a {width}×{height} photo takes "
-                    f"(at most {budget}); not read"
-                )
-            handle.seek(0)
-            return handle.read()
+                yield image, handle, size
     except ImageReadError:
         raise
     except DECODE_ERRORS as exc:
