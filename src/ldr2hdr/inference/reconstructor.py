@@ -20,7 +20,7 @@ import torch
 from torch import nn
 
 from ldr2hdr.domain import NTIRE_GAMMA
-from ldr2hdr.inference.gainmap import reconstruct_at, work_size
+from ldr2hdr.inference.gainmap import MEGA, reconstruct_at, work_size
 from ldr2hdr.inference.memory import auto_tile_size
 from ldr2hdr.inference.tiling import apply_tiled, tile_grid
 from ldr2hdr.models import load_weights
@@ -33,7 +33,6 @@ UINT8_MAX = 255.0
 AUTO = "auto"
 AUTO_EXACT_MEGAPIXELS = 4.0
 AUTO_WORK_MEGAPIXELS = 1.0
-MEGA = 1e6
 
 WorkMegapixels = float | str
 
@@ -189,9 +188,10 @@ class Reconstructor:
         ``work_megapixels`` overrides the instance's setting.
         """
         photo = as_unit_float(image)
-        if self.work_size(*photo.shape[:2], work_megapixels) == photo.shape[:2]:
+        rows, cols = self.work_size(*photo.shape[:2], work_megapixels)
+        if (rows, cols) == photo.shape[:2]:
             return self._network_ntire(photo, progress)
-        y = self(photo, progress=progress, work_megapixels=work_megapixels)
+        y = self._fast_path(photo, rows, cols, progress)
         return np.power(y, np.float32(1 / NTIRE_GAMMA), out=y)
 
     def __call__(
@@ -207,6 +207,12 @@ class Reconstructor:
         if (rows, cols) == photo.shape[:2]:
             y = self._network_ntire(photo, progress)
             return np.power(y, np.float32(NTIRE_GAMMA), out=y)
+        return self._fast_path(photo, rows, cols, progress)
+
+    def _fast_path(
+        self, photo: np.ndarray, rows: int, cols: int, progress: Callable[[int], None] | None
+    ) -> np.ndarray:
+        """Linear HDR of a checked photo with the network at rows × cols (the gain-map path)."""
 
         def network(small: np.ndarray) -> np.ndarray:
             return self._network_ntire(small, progress)
