@@ -126,8 +126,7 @@ class Trainer:
             ).to(self.device, memory_format=self.memory_format)
         self.optimizers = self._make_optimizers()
         self.scaler = torch.amp.GradScaler(self.device.type, enabled=config.run.precision == "fp16")
-        precision = config.run.precision
-        self.autocast_dtype = None if precision == "fp32" else PRECISIONS[precision]
+        self.autocast_dtype = PRECISIONS[config.run.precision]  # float32: no autocast
         self.label_rng = torch.Generator(self.device).manual_seed(config.run.seed)
         self.generator_ddp = wrap_ddp(self.model, context)
         self.discriminator_ddp = (

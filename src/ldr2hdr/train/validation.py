@@ -88,7 +88,8 @@ def validate(
         dataset: ``Sample(ldr, ref8, hdr)`` items (3×H×W float32 tensors).
         device: where to run the model.
         sample_count: images whose tiles go into the sample grid.
-        autocast_dtype: run the forward pass under autocast with this dtype (None: fp32).
+        autocast_dtype: run the forward pass under autocast with this dtype (None or
+            float32: no autocast).
 
     Returns:
         A :class:`ValidationResult`; scores are ``nan`` when no output was finite.
