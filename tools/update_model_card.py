@@ -24,7 +24,15 @@ import os
 import tempfile
 from pathlib import Path
 
-from _evaluation import CAMERAS, ROOT, add_set_arguments, make_set, replace_between, run
+from _evaluation import (
+    CAMERAS,
+    ROOT,
+    add_set_arguments,
+    evaluate,
+    make_set,
+    read_means,
+    replace_between,
+)
 
 CARD = ROOT / "MODEL_CARD.md"
 PRESETS = ("photo", "ntire")
@@ -40,6 +48,7 @@ RATIOS = {
     "reference_midtone_ratio": "reference's",
     "highlight_ratio": "p99.9 ratio",
 }
+SUMMARY_KEYS = (*SCORES, *RATIOS, "images")
 Means = dict[str, dict[str, float]]
 
 
@@ -61,29 +70,23 @@ def evaluate_set(
     means: Means = {}
     for preset, weights in presets.items():
         report = work / f"report-{preset}"
-        evaluate(data, ["twostage", "--weights", f"twostage={weights}"], report, reuse)
-        means[preset] = read_summary(report)["twostage"]
+        evaluate_into(data, "twostage", {"twostage": weights}, report, reuse)
+        means[preset] = read_means(report / "summary.csv", SUMMARY_KEYS)["twostage"]
     if operators is not None:
         report = work / "report-operators"
-        evaluate(data, [",".join(["identity", *operators])], report, reuse)
-        means.update(read_summary(report))
+        evaluate_into(data, ",".join(["identity", *operators]), {}, report, reuse)
+        means.update(read_means(report / "summary.csv", SUMMARY_KEYS))
     return means
 
 
-def evaluate(data: Path, methods: list[str], report: Path, reuse: bool) -> None:
-    """``ldr2hdr evaluate DATA --methods METHODS...`` into ``report`` (kept if ``reuse``)."""
+def evaluate_into(
+    data: Path, methods: str, weights: dict[str, str], report: Path, reuse: bool
+) -> None:
+    """``ldr2hdr evaluate`` of ``methods`` on ``data`` into ``report`` (kept if ``reuse``)."""
     if reuse and (report / "summary.csv").is_file():
         print(f"reusing {report}")
         return
-    command = ["ldr2hdr", "evaluate", str(data), "--methods", *methods, "--out", str(report)]
-    run([*command, "--overwrite", "--device", "cpu"])
-
-
-def read_summary(report: Path) -> Means:
-    """Scores and ratios per method from an evaluation's summary.csv."""
-    keys = (*SCORES, *RATIOS, "images")
-    with (report / "summary.csv").open(newline="") as stream:
-        return {row["method"]: {k: float(row[k]) for k in keys} for row in csv.DictReader(stream)}
+    evaluate(data, methods, weights, report)
 
 
 def table(means: Means) -> str:
