@@ -21,10 +21,15 @@ class ModelOutput(NamedTuple):
             white), ≥ 0, no upper bound.
         ldr: stage I's 8-bit-range estimate (N×3×H×W, NTIRE domain, ideally in [0, 1]) for
             models that have such a stage, else ``None``.
+        per_iteration: a feedback model's HDR estimate after each of its iterations, first to
+            last (each N×3×H×W, NTIRE domain; the last is ``hdr``), returned in training mode
+            so that the loss can score every iteration; empty otherwise (in eval mode and for
+            other models).
     """
 
     hdr: Tensor
     ldr: Tensor | None = None
+    per_iteration: tuple[Tensor, ...] = ()
 
 
 @runtime_checkable

@@ -21,11 +21,17 @@ still fed as ``2x − 1``.
 
 Differences from the reference code (github.com/mukulkhanna/FHDR): the hidden states start afresh
 at every forward call (the reference code keeps them between batches); gradients flow through the
-hidden states, since the project's trainer scores the last iteration only (the reference code
-detaches them and averages the loss over every iteration's output); only the last iteration's
-output is reconstructed and returned; the default is 4 iterations (the paper studies 1 to 4; the
-reference code defaults to 1); PyTorch's default initialisation (the reference code sets every
-conv weight to zero before training).
+hidden states (back-propagation through the iterations; the reference code detaches them); in
+eval mode only the last iteration's output is reconstructed and returned; the default is 4
+iterations (the paper studies 1 to 4; the reference code defaults to 1); PyTorch's default
+initialisation (the reference code sets every conv weight to zero before training).
+
+Training, as in the reference code, scores every iteration: in training mode ``forward`` also
+reconstructs each iteration's output and returns them as ``ModelOutput.per_iteration`` (the last
+is ``hdr``, computed exactly as in eval mode), and the trainer's single-generator recipe
+(:mod:`ldr2hdr.train.recipes`) averages its loss over them (the project's stage-II loss
+``L1 + ΔE₀₀`` in the NTIRE domain, where the reference code averages L1 and a VGG loss on μ-law
+tone-mapped values).
 
 Receptive radius, exactly: the extraction convs reach ±2 px, each feedback iteration ±25 (three
 blocks of four dilation-2 3×3 convs, ±8 each, and the 3×3 output conv), the reconstruction ±2;
@@ -115,7 +121,9 @@ class FHDR(nn.Module):
 
     ``forward`` takes N×3×H×W float LDR in [0, 1] (any H, W ≥ 1) and returns a
     :class:`ModelOutput` whose ``hdr`` is N×3×H×W, NTIRE domain (relative: 1.0 = input white),
-    > 0, unbounded; ``ldr`` is ``None``.
+    > 0, unbounded; ``ldr`` is ``None``. In training mode ``per_iteration`` holds every
+    iteration's estimate (``iterations`` tensors like ``hdr``, the last is ``hdr``); in eval mode
+    it is empty and only the last iteration is reconstructed.
     """
 
     def __init__(self, *, iterations: int = DEFAULT_ITERATIONS) -> None:
@@ -134,14 +142,21 @@ class FHDR(nn.Module):
             EXTRACTION_RADIUS + iterations * FEEDBACK_RADIUS + RECONSTRUCTION_RADIUS
         )
 
+    def reconstruct(self, hidden: Tensor, low: Tensor) -> Tensor:
+        """A feedback output and F1 (N×64×H×W each) → HDR estimate N×3×H×W (NTIRE, > 0)."""
+        out = self.reconstruct2(_pad1(torch.relu(self.reconstruct1(hidden + low))))
+        return F.softplus(out)
+
     def forward(self, x: Tensor) -> ModelOutput:
         low = torch.relu(self.extract1(_pad1(2.0 * x - 1.0)))
         features = torch.relu(self.extract2(low))
         hidden, block_hidden = features, None
-        for _ in range(self.iterations):
+        outputs = []
+        for index in range(self.iterations):
             hidden, block_hidden = self.feedback(features, hidden, block_hidden)
-        out = self.reconstruct2(_pad1(torch.relu(self.reconstruct1(hidden + low))))
-        return ModelOutput(hdr=F.softplus(out))
+            if self.training or index == self.iterations - 1:
+                outputs.append(self.reconstruct(hidden, low))
+        return ModelOutput(hdr=outputs[-1], per_iteration=tuple(outputs) if self.training else ())
 
 
 @register_model("fhdr")

@@ -1,5 +1,6 @@
-"""Training: the paper's two-stage recipe (or any registered generator), resumable, on one CPU
-or GPU or many GPUs with DistributedDataParallel. See ``docs/training.md``.
+"""Training: the paper's two-stage recipe (or any registered generator, see ``recipes``),
+resumable, on one CPU or GPU or many GPUs with DistributedDataParallel. See
+``docs/training.md``.
 
 ``train(load_config("configs/paper.toml"), "runs/paper")`` is what ``ldr2hdr train`` runs.
 """
@@ -18,6 +19,7 @@ from ldr2hdr.train.config import (
     save_config,
 )
 from ldr2hdr.train.loop import StepResult, Trainer
+from ldr2hdr.train.recipes import Recipe, SingleGeneratorRecipe, TwoStageRecipe, recipe_for
 from ldr2hdr.train.runner import Progress, TrainResult, resume_config, train
 
 __all__ = [
@@ -28,14 +30,18 @@ __all__ = [
     "ModelConfig",
     "OptimConfig",
     "Progress",
+    "Recipe",
     "RunConfig",
+    "SingleGeneratorRecipe",
     "StepResult",
     "TrainConfig",
     "TrainResult",
     "Trainer",
+    "TwoStageRecipe",
     "config_from_dict",
     "load_checkpoint",
     "load_config",
+    "recipe_for",
     "resume_config",
     "save_checkpoint",
     "save_config",

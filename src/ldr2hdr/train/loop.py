@@ -1,22 +1,18 @@
-"""One optimisation step of the paper's recipe (or of a single generator), with its state.
+"""One optimisation step of a training recipe, with its state.
 
-Two-stage recipe (``model.name = "twostage"``), three Adam optimisers (stage I, stage II,
-discriminator), per step:
+The :class:`Trainer` is the skeleton every recipe shares; what is trained and how a batch is
+scored is its :class:`~ldr2hdr.train.recipes.Recipe` (``recipes.py``: the paper's two-stage
+recipe or a single generator, chosen by the generator's type). Per step:
 
-1. stage I forward; stage-I loss ``L1 + (1 − MS-SSIM) + λ·adv`` against the 8-bit reference,
-   where ``adv`` is the generator BCE of the (frozen) discriminator on stage I's output;
-2. stage II forward on stage I's output, detached (default) or not (``end_to_end``); stage-II
-   loss ``L1 + ΔE₀₀`` against the HDR reference;
-3. one backward pass of the sum of both losses: stage I's weights receive stage I's loss
-   gradient (plus stage II's when end to end), stage II's only stage II's;
-4. discriminator loss (BCE, real = 8-bit reference, fake = stage I's output detached) and its
-   backward pass;
-5. the three optimisers step.
+1. the generator's forward pass under the run's autocast (DDP-wrapped when distributed);
+2. the recipe's generator losses and one backward pass of their total (scaled for fp16);
+3. with a discriminator, the recipe's discriminator loss on the generator's detached fake and
+   its backward pass;
+4. every optimiser steps.
 
-This is the paper's sequence (update stage I, then the discriminator, then stage II on the
-detached stage-I output) computed in another order: each gradient depends only on the weights
-before the step, so the updates are the same. Other models train with one optimiser on the
-stage-II loss against the HDR reference.
+For the two-stage recipe this is the paper's sequence (update stage I, then the discriminator,
+then stage II on the detached stage-I output) computed in another order: each gradient depends
+only on the weights before the step, so the updates are the same.
 
 A step whose losses or gradients are not all finite is skipped: no optimiser steps, gradients
 are cleared, BatchNorm running statistics are restored, and :attr:`StepResult.skipped` is set.
@@ -25,7 +21,6 @@ are cleared, BatchNorm running statistics are restored, and :attr:`StepResult.sk
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,13 +28,11 @@ import torch
 from torch import Tensor, nn
 
 from ldr2hdr.data import Sample
-from ldr2hdr.losses import Stage1Loss, Stage2Loss, discriminator_loss
-from ldr2hdr.models import Discriminator, TwoStage, create_model
-from ldr2hdr.models.presets import resolve_weights
-from ldr2hdr.models.weights import WeightsError, load_weights
+from ldr2hdr.models import Discriminator
 from ldr2hdr.runtime import PRECISIONS, autocast
-from ldr2hdr.train.config import ConfigError, TrainConfig
+from ldr2hdr.train.config import TrainConfig
 from ldr2hdr.train.distributed import DistContext, all_ranks_true, wrap_ddp
+from ldr2hdr.train.recipes import build_generator, recipe_for
 
 
 @dataclass
@@ -61,52 +54,22 @@ class DiscriminatorLogits(nn.Module):
         return self.discriminator.logits(image, condition)
 
 
-@contextlib.contextmanager
-def frozen(module: nn.Module) -> Iterator[None]:
-    """Disable gradients of ``module``'s parameters inside the block (restored afterwards)."""
-    flags = [p.requires_grad for p in module.parameters()]
-    for parameter in module.parameters():
-        parameter.requires_grad_(False)
-    try:
-        yield
-    finally:
-        for parameter, flag in zip(module.parameters(), flags, strict=True):
-            parameter.requires_grad_(flag)
-
-
-def build_generator(config: TrainConfig) -> nn.Module:
-    """The generator named in ``config.model`` (``end_to_end`` → ``detach=False``)."""
-    options = dict(config.model.options)
-    if "detach" in options:
-        raise ConfigError("model.options.detach: use model.end_to_end = true instead")
-    if config.model.name == "twostage":
-        options["detach"] = not config.model.end_to_end
-    elif config.model.end_to_end:
-        raise ConfigError(
-            f"model.end_to_end = true needs model.name = 'twostage', got {config.model.name!r}"
-        )
-    try:
-        model = create_model(config.model.name, **options)
-    except (ValueError, TypeError) as exc:
-        raise ConfigError(f"model: {exc}") from exc
-    if config.model.init:
-        try:
-            load_weights(resolve_weights(config.model.init), model)
-        except (WeightsError, ValueError) as exc:
-            raise ConfigError(f"model.init = {config.model.init!r}: {exc}") from exc
-    return model
-
-
 def _finite(values: list[Tensor]) -> bool:
     return bool(torch.stack([value.isfinite().all() for value in values]).all())
 
 
 class Trainer:
-    """The networks, optimisers and gradient scaler of a run, and its step.
+    """The recipe's networks and optimisers, the gradient scaler of a run, and its step.
 
     Args:
         config: the run's configuration.
         context: the process's rank, world size and device.
+
+    Attributes:
+        recipe: the training recipe (:func:`~ldr2hdr.train.recipes.recipe_for`).
+        model: the generator; discriminator: the recipe's discriminator or ``None``.
+        optimizers: the recipe's optimisers by name (``stage1``, ``stage2``,
+            ``discriminator`` or ``generator``).
     """
 
     def __init__(self, config: TrainConfig, context: DistContext) -> None:
@@ -117,14 +80,12 @@ class Trainer:
         self.memory_format = (
             torch.channels_last if config.run.channels_last else torch.contiguous_format
         )
-        self.model = build_generator(config).to(self.device, memory_format=self.memory_format)
-        self.two_stage = isinstance(self.model, TwoStage)
-        self.discriminator: Discriminator | None = None
-        if self.two_stage and config.loss.adversarial:
-            self.discriminator = Discriminator(
-                conditional=config.loss.conditional_discriminator
-            ).to(self.device, memory_format=self.memory_format)
-        self.optimizers = self._make_optimizers()
+        self.recipe = recipe_for(build_generator(config), config)
+        self.model = self.recipe.generator.to(self.device, memory_format=self.memory_format)
+        self.discriminator = self.recipe.discriminator
+        if self.discriminator is not None:
+            self.discriminator.to(self.device, memory_format=self.memory_format)
+        self.optimizers = self.recipe.make_optimizers(config.optim)
         self.scaler = torch.amp.GradScaler(self.device.type, enabled=config.run.precision == "fp16")
         self.autocast_dtype = PRECISIONS[config.run.precision]  # float32: no autocast
         self.label_rng = torch.Generator(self.device).manual_seed(config.run.seed)
@@ -134,22 +95,6 @@ class Trainer:
             if self.discriminator is not None
             else None
         )
-        self.stage1_loss = Stage1Loss(adv_weight=config.loss.adversarial_weight)
-        self.stage2_loss = Stage2Loss()
-
-    def _make_optimizers(self) -> dict[str, torch.optim.Optimizer]:
-        optim = self.config.optim
-        groups: dict[str, nn.Module] = (
-            {"stage1": self.model.stage1, "stage2": self.model.stage2}
-            if self.two_stage
-            else {"generator": self.model}
-        )
-        if self.discriminator is not None:
-            groups["discriminator"] = self.discriminator
-        return {
-            name: torch.optim.Adam(module.parameters(), lr=optim.lr, betas=optim.betas)
-            for name, module in groups.items()
-        }
 
     def set_learning_rate(self, lr: float) -> None:
         """Use ``lr`` in every optimiser from the next step on."""
@@ -159,14 +104,7 @@ class Trainer:
 
     def networks(self) -> dict[str, nn.Module]:
         """The trained networks by optimiser name (``stage1``, ``stage2``, ``discriminator``…)."""
-        nets: dict[str, nn.Module] = (
-            {"stage1": self.model.stage1, "stage2": self.model.stage2}
-            if self.two_stage
-            else {"generator": self.model}
-        )
-        if self.discriminator is not None:
-            nets["discriminator"] = self.discriminator
-        return nets
+        return self.recipe.networks()
 
     def _autocast(self) -> contextlib.AbstractContextManager:
         return autocast(self.device, self.autocast_dtype)
@@ -177,40 +115,6 @@ class Trainer:
                 t.to(self.device, non_blocking=True).contiguous(memory_format=self.memory_format)
                 for t in batch
             )
-        )
-
-    def _generator_losses(self, batch: Sample) -> tuple[Tensor, dict[str, Tensor], Tensor | None]:
-        """Total generator loss, its parts (detached) and stage I's output (or None)."""
-        with self._autocast():
-            output = self.generator_ddp(batch.ldr)
-        if not self.two_stage:
-            total, parts = self.stage2_loss(output.hdr.float(), batch.hdr)
-            scalars = {f"loss/{k}": v for k, v in parts.items()}
-            scalars["loss/generator"] = total.detach()
-            return total, scalars, None
-        stage1 = output.ldr.float()
-        fake_logits = None
-        if self.discriminator is not None:
-            condition = batch.ldr if self.discriminator.conditional else None
-            with frozen(self.discriminator), self._autocast():
-                fake_logits = self.discriminator.logits(output.ldr, condition).float()
-        total1, parts1 = self.stage1_loss(stage1, batch.ref8, fake_logits=fake_logits)
-        total2, parts2 = self.stage2_loss(output.hdr.float(), batch.hdr)
-        parts = {f"loss/stage1_{k}": v for k, v in parts1.items()}
-        parts.update({f"loss/stage2_{k}": v for k, v in parts2.items()})
-        parts["loss/stage1"], parts["loss/stage2"] = total1.detach(), total2.detach()
-        return total1 + total2, parts, stage1.detach()
-
-    def _discriminator_loss(self, discriminator: nn.Module, batch: Sample, fake: Tensor) -> Tensor:
-        condition = batch.ldr if self.config.loss.conditional_discriminator else None
-        with self._autocast():
-            real_logits = discriminator(batch.ref8, condition).float()
-            fake_logits = discriminator(fake, condition).float()
-        return discriminator_loss(
-            real_logits,
-            fake_logits,
-            soft_labels=self.config.loss.soft_labels,
-            generator=self.label_rng,
         )
 
     def _buffers(self) -> list[Tensor]:
@@ -225,20 +129,32 @@ class Trainer:
             if p.grad is not None
         ]
 
+    def _backward(self, batch: Sample) -> dict[str, Tensor]:
+        """Both backward passes of a step; the step's detached scalars."""
+        with self._autocast():
+            output = self.generator_ddp(batch.ldr)
+        losses = self.recipe.generator_losses(output, batch, autocast=self._autocast)
+        self.scaler.scale(losses.total).backward()
+        parts = dict(losses.scalars)
+        if self.discriminator_ddp is not None and losses.fake is not None:
+            loss = self.recipe.discriminator_loss(
+                self.discriminator_ddp,
+                batch,
+                losses.fake,
+                autocast=self._autocast,
+                rng=self.label_rng,
+            )
+            self.scaler.scale(loss).backward()
+            parts["loss/discriminator"] = loss.detach()
+        return parts
+
     def train_step(self, batch: Sample) -> StepResult:
         """One step on a batch (``Sample`` of B×3×H×W float32: ldr [0, 1], ref8, hdr NTIRE)."""
         batch = self._to_device(batch)
         saved_buffers = [b.detach().clone() for b in self._buffers()]
         for optimizer in self.optimizers.values():
             optimizer.zero_grad(set_to_none=True)
-        total, parts, fake = self._generator_losses(batch)
-        self.scaler.scale(total).backward()
-        if self.discriminator_ddp is not None and fake is not None:
-            parts["loss/discriminator"] = self._discriminator_loss(
-                self.discriminator_ddp, batch, fake
-            )
-            self.scaler.scale(parts["loss/discriminator"]).backward()
-            parts["loss/discriminator"] = parts["loss/discriminator"].detach()
+        parts = self._backward(batch)
         for optimizer in self.optimizers.values():
             self.scaler.unscale_(optimizer)
         finite = _finite([*parts.values(), *self._gradients()])
