@@ -75,16 +75,12 @@ def frozen(module: nn.Module) -> Iterator[None]:
 
 
 def build_generator(config: TrainConfig) -> nn.Module:
-    """The generator named in ``config.model`` (``end_to_end`` → ``detach=False``)."""
+    """The generator named in ``config.model`` (``end_to_end`` → ``detach=False``), started
+    from ``model.init`` when given. ``config_from_dict`` has checked the name, the options and
+    ``init``; what only loading can find (a truncated weights file) is a ConfigError here."""
     options = dict(config.model.options)
-    if "detach" in options:
-        raise ConfigError("model.options.detach: use model.end_to_end = true instead")
     if config.model.name == "twostage":
         options["detach"] = not config.model.end_to_end
-    elif config.model.end_to_end:
-        raise ConfigError(
-            f"model.end_to_end = true needs model.name = 'twostage', got {config.model.name!r}"
-        )
     try:
         model = create_model(config.model.name, **options)
     except (ValueError, TypeError) as exc:
