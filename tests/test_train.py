@@ -112,9 +112,8 @@ def test_bad_toml_and_camera_keys(tmp_path, scenes) -> None:
     path.write_text("[optim\nlr = 1")
     with pytest.raises(ConfigError, match=r"broken\.toml: not a valid TOML"):
         load_config(path)
-    config = tiny_config(scenes, data={"camera": {"iso": 100}})
     with pytest.raises(ConfigError, match=r"\[data\.camera\]: unknown key\(s\) 'iso'"):
-        build_datasets(config.data, seed=0)
+        tiny_config(scenes, data={"camera": {"iso": 100}})  # checked when the config loads
 
 
 def test_paper_config_is_the_paper_recipe() -> None:

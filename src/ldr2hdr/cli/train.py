@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import math
 
-from ldr2hdr.cli._types import add_threads_argument, non_negative_int, set_threads
+from ldr2hdr.cli._types import add_threads_argument, set_threads
 
 NAME = "train"
 HELP = (
@@ -33,7 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--max-steps",
-        type=non_negative_int,
+        type=int,  # checked with the config, as run.max_steps
         metavar="N",
         help="stop after N steps in all (overrides run.max_steps; 0 = every epoch)",
     )
@@ -48,26 +47,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_threads_argument(parser)
 
 
+def _overrides(args: argparse.Namespace) -> dict[str, object]:
+    """The options that override config keys, as dotted keys (checked with the config)."""
+    given = {"run.max_steps": args.max_steps, "model.name": args.model, "data.root": args.data_root}
+    return {key: value for key, value in given.items() if value is not None}
+
+
 def run(args: argparse.Namespace) -> int:
     from ldr2hdr.train import ConfigError, load_config, resume_config, train
-    from ldr2hdr.train.config import with_data_root
 
     if args.config is None and not args.resume:
         raise ConfigError("--config FILE is required (unless --resume reuses the saved config)")
     if args.config is not None:
-        config = load_config(args.config, data_root=args.data_root)
+        config = load_config(args.config, overrides=_overrides(args))
     else:
-        config = resume_config(args.out)
-        if args.data_root is not None:
-            config = with_data_root(config, args.data_root)
-    if args.max_steps is not None:
-        config = dataclasses.replace(
-            config, run=dataclasses.replace(config.run, max_steps=args.max_steps)
-        )
-    if args.model is not None:
-        config = dataclasses.replace(
-            config, model=dataclasses.replace(config.model, name=args.model)
-        )
+        config = resume_config(args.out, overrides=_overrides(args))
     set_threads(args.threads)
     result = train(config, args.out, resume=args.resume, progress_bar=not args.no_progress)
     if result.trainer is not None and not result.trainer.context.is_main:

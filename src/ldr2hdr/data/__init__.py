@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ldr2hdr.data.camera import (
     CameraParams,
+    CameraParamsError,
     ResponseCurve,
     SimulatedShot,
     auto_exposure,
@@ -30,6 +31,7 @@ from ldr2hdr.data.views import equirect_to_perspective, random_crop, random_flip
 
 __all__ = [
     "CameraParams",
+    "CameraParamsError",
     "DatasetError",
     "HdrCache",
     "MakeDatasetReport",

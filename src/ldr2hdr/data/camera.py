@@ -43,6 +43,19 @@ EXACT_POISSON_BELOW = 64.0  # expected photo-electrons; above, Poisson ≈ Gauss
 LDR_MAX = 255
 
 
+_KINDS = ", ".join(CURVE_KINDS)
+
+
+class CameraParamsError(ValueError):
+    """A :class:`CameraParams` field out of range: ``field`` names it, ``value`` is the bad value
+    and ``reason`` says what is wrong (the message is ``field = value: reason``), so that a config
+    loader can name its own key (``data.camera.curves``) and quote the value as written."""
+
+    def __init__(self, field: str, value: object, reason: str) -> None:
+        super().__init__(f"{field} = {value!r}: {reason}")
+        self.field, self.value, self.reason = field, value, reason
+
+
 @dataclass(frozen=True)
 class CameraParams:
     """The ranges the simulator draws from (all fractions and noise levels relative to white).
@@ -67,19 +80,26 @@ class CameraParams:
     def __post_init__(self) -> None:
         low, high = self.clip_range
         if not 0.0 <= low <= high < 1.0:
-            raise ValueError(f"clip_range must satisfy 0 <= low <= high < 1, got {self.clip_range}")
-        if not self.curves or any(kind not in CURVE_KINDS for kind in self.curves):
-            raise ValueError(
-                f"curves must be a non-empty subset of {CURVE_KINDS}, got {self.curves}"
-            )
+            raise CameraParamsError("clip_range", self.clip_range, "must be 0 <= low <= high < 1")
+        if not self.curves:
+            raise CameraParamsError("curves", self.curves, f"name at least one of {_KINDS}")
+        for kind in self.curves:
+            if kind not in CURVE_KINDS:
+                raise CameraParamsError(
+                    "curves", self.curves, f"unknown curve {kind!r}; choose from {_KINDS}"
+                )
         for name in ("shot_noise", "read_noise"):
             low, high = getattr(self, name)
             if not (low == high == 0.0 or 0.0 < low <= high):
-                raise ValueError(f"{name} must be (0, 0) or 0 < low <= high, got {(low, high)}")
+                raise CameraParamsError(
+                    name, (low, high), "must be (0, 0) (off) or 0 < low <= high"
+                )
         if not 0.0 <= self.jpeg_probability <= 1.0:
-            raise ValueError(f"jpeg_probability must be in [0, 1], got {self.jpeg_probability}")
+            raise CameraParamsError("jpeg_probability", self.jpeg_probability, "must be in [0, 1]")
         if not 1 <= self.jpeg_quality[0] <= self.jpeg_quality[1] <= 100:
-            raise ValueError(f"jpeg_quality must be within 1..100, got {self.jpeg_quality}")
+            raise CameraParamsError(
+                "jpeg_quality", self.jpeg_quality, "must be 1 <= low <= high <= 100"
+            )
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,22 @@ def list_models() -> list[str]:
     return sorted(_REGISTRY)
 
 
+def model_option_names(name: str) -> list[str] | None:
+    """The keyword options model ``name`` takes, in order; None when it takes any (``**kwargs``).
+
+    Raises:
+        ValueError: ``name`` is not registered (the message lists the names that are).
+    """
+    factory = _REGISTRY.get(name)
+    if factory is None:
+        raise ValueError(f"unknown model {name!r}; registered models: {', '.join(list_models())}")
+    parameters = inspect.signature(factory).parameters.values()
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
+        return None
+    kinds = (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return [p.name for p in parameters if p.kind in kinds]
+
+
 def check_model_options(name: str, options: dict[str, Any]) -> None:
     """Raise ValueError unless ``name`` is registered and takes the keyword ``options``."""
     factory = _REGISTRY.get(name)

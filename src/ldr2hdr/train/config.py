@@ -1,48 +1,69 @@
-"""Training configuration: dataclasses, TOML loading with strict key checks, JSON saving.
+"""Training configuration: dataclasses, TOML loading, overrides, JSON saving.
 
 A config file has five optional tables, ``[model]``, ``[loss]``, ``[optim]``, ``[data]`` (with
 ``[data.camera]``) and ``[run]``; every key has a default (the paper's recipe, see
-``configs/paper.toml``). Unknown tables or keys and values of the wrong type raise
-:class:`ConfigError` quoting the file, the key and the value. Relative paths are resolved against
-the current working directory when the config is loaded; the resolved config (absolute paths,
-every default filled in) is saved as JSON beside the checkpoints.
+``configs/paper.toml``). :func:`config_from_dict` (and so :func:`load_config`) checks the whole
+config before returning it (``config_checks``: keys, types, ranges, the camera, the model, the
+crop), after applying any overrides given as dotted keys (:func:`apply_overrides`); a failure is
+a :class:`ConfigError` quoting the file, the key and the value. Relative paths are resolved
+against the current working directory when the config is loaded; the resolved config (absolute
+paths, every default filled in, overrides included) is saved as JSON beside the checkpoints.
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
-import math
 import os
-import types
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ldr2hdr.errors import Ldr2HdrError
+from ldr2hdr.data.camera import CameraParams
 from ldr2hdr.fs import atomic_path
+from ldr2hdr.train.config_checks import (
+    MAX_CROP,
+    MIN_CROP,
+    ConfigError,
+    build_section,
+    check_config,
+    check_crop_for_model,
+    check_known_keys,
+)
 
 try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
-DATA_SOURCES = ("hdr", "ntire")
-PRECISIONS = ("fp32", "bf16", "fp16")
-SCHEDULES = ("constant", "cosine")
-EXPORTS = ("best", "last")
-DEVICE_CHOICES = ("auto", "cpu", "cuda")
-MIN_CROP = 33
-"""Smallest training crop of the two-stage recipe: its MS-SSIM loss's five scales need a 3-pixel
-window at the coarsest (``ldr2hdr.losses.ms_ssim_window``); other models need 1 pixel."""
-MAX_CROP = 4096
-"""Largest training crop and validation side (a 4096² float view already takes 200 MB)."""
+__all__ = [  # the checks live in config_checks; these names stay importable from here
+    "MAX_CROP",
+    "MIN_CROP",
+    "PAPER_PATCHES_PER_EPOCH",
+    "RESUMABLE_CHANGES",
+    "ConfigError",
+    "DataConfig",
+    "LossConfig",
+    "ModelConfig",
+    "OptimConfig",
+    "RunConfig",
+    "TrainConfig",
+    "apply_overrides",
+    "check_config",
+    "check_crop_for_model",
+    "check_known_keys",
+    "config_differences",
+    "config_from_dict",
+    "load_config",
+    "resolve_paths",
+    "save_config",
+    "with_data_root",
+]
+
 PAPER_PATCHES_PER_EPOCH = 7551
-
-
-class ConfigError(Ldr2HdrError, ValueError):
-    """A training config file is unreadable or holds an unknown key or a bad value."""
 
 
 @dataclass
@@ -210,73 +231,83 @@ RESUMABLE_CHANGES = frozenset(
 )
 
 
-def _type_name(expected: Any) -> str:
-    return getattr(expected, "__name__", str(expected))
-
-
-def _coerce(value: Any, expected: Any, where: str) -> Any:
-    """Check ``value`` against a (simple) annotation; return it converted (ints → floats)."""
-    origin = typing.get_origin(expected)
-    if origin in (typing.Union, types.UnionType):
-        for option in typing.get_args(expected):
-            try:
-                return _coerce(value, option, where)
-            except ConfigError:
-                continue
-        raise ConfigError(f"{where} = {value!r}: expected {expected}")
-    if origin is tuple:
-        items = typing.get_args(expected)
-        if not isinstance(value, (list, tuple)) or len(value) != len(items):
-            raise ConfigError(f"{where} = {value!r}: expected a list of {len(items)} numbers")
-        return tuple(
-            _coerce(v, t, f"{where}[{i}]")
-            for i, (v, t) in enumerate(zip(value, items, strict=True))
-        )
-    if origin is dict:
-        if not isinstance(value, dict):
-            raise ConfigError(f"{where} = {value!r}: expected a table")
-        return dict(value)
-    if expected is float and isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    if expected is type(None) and value is None:
-        return None
-    if isinstance(expected, type) and type(value) is expected:
-        return value
-    raise ConfigError(f"{where} = {value!r}: expected {_type_name(expected)}")
-
-
-def check_known_keys(raw: dict, cls: type, where: str) -> None:
-    """Raise ConfigError quoting the keys of ``raw`` that are not fields of dataclass ``cls``."""
-    known = [f.name for f in dataclasses.fields(cls)]
-    unknown = sorted(set(raw) - set(known))
-    if unknown:
+def _override_target(key: str) -> tuple[str, ...]:
+    """The path of dotted ``key`` in a raw config; ConfigError unless it names a known key."""
+    parts = tuple(key.split("."))
+    sections = typing.get_type_hints(TrainConfig)
+    if len(parts) < 2 or parts[0] not in sections:
         raise ConfigError(
-            f"{where}: unknown key(s) {', '.join(map(repr, unknown))}; known keys: "
-            f"{', '.join(known)}"
+            f"override {key!r}: unknown key; expected TABLE.KEY with TABLE one of "
+            f"{', '.join(sections)}"
         )
+    fields = [f.name for f in dataclasses.fields(sections[parts[0]])]
+    if parts[1] not in fields:
+        raise ConfigError(f"override {key!r}: unknown key; [{parts[0]}] keys: {', '.join(fields)}")
+    nested = {("data", "camera"): [f.name for f in dataclasses.fields(CameraParams)]}
+    if len(parts) == 3 and parts[:2] == ("model", "options"):
+        return parts  # any name here: check_config asks the model whether it takes it
+    if len(parts) == 3 and parts[:2] in nested and parts[2] in nested[parts[:2]]:
+        return parts
+    if len(parts) > 2:
+        known = nested.get(parts[:2])
+        hint = f"[{parts[0]}.{parts[1]}] keys: {', '.join(known)}" if known else "no such table"
+        raise ConfigError(f"override {key!r}: unknown key; {hint}")
+    return parts
 
 
-def _build_section(cls: type, raw: Any, where: str) -> Any:
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{where}: expected a table, got {raw!r}")
-    hints = typing.get_type_hints(cls)
-    check_known_keys(raw, cls, where)
-    values = {key: _coerce(value, hints[key], f"{where}.{key}") for key, value in raw.items()}
-    return cls(**values)
+def apply_overrides(raw: Mapping[str, Any], overrides: Mapping[str, object]) -> dict[str, Any]:
+    """A copy of the raw config ``raw`` (nested dicts, as read from TOML) with ``overrides``.
+
+    Apply overrides before :func:`config_from_dict`, so that an overridden value is checked
+    exactly as the same value written in the file (the CLI's ``--max-steps``, ``--model`` and
+    ``--data-root`` become ``run.max_steps``, ``model.name`` and ``data.root``).
+
+    Args:
+        raw: the config's tables; not changed.
+        overrides: dotted key → value, e.g. ``{"run.max_steps": 100, "model.name": "stage2",
+            "data.camera.curves": ["gamma"], "model.options.identity_init": True}``; paths
+            (``os.PathLike``) become strings.
+
+    Raises:
+        ConfigError: a key that names no config key (the message lists the known ones).
+    """
+    merged = copy.deepcopy(dict(raw))
+    for key, value in overrides.items():
+        *tables, name = _override_target(key)
+        table = merged
+        for part in tables:
+            table = table.setdefault(part, {}) if isinstance(table, dict) else None
+        if isinstance(table, dict):  # else config_from_dict reports the table that is no table
+            table[name] = os.fspath(value) if isinstance(value, os.PathLike) else value
+    return merged
 
 
-def config_from_dict(raw: dict[str, Any], *, source: str = "config") -> TrainConfig:
+def config_from_dict(
+    raw: dict[str, Any],
+    *,
+    source: str = "config",
+    overrides: Mapping[str, object] | None = None,
+) -> TrainConfig:
     """Build and check a :class:`TrainConfig` from nested dicts (as parsed from TOML or JSON).
+
+    Every check runs here, before a config exists: the keys and types of every table, value
+    ranges, ``[data.camera]``, the model's name, options and initial weights, and the crop the
+    model needs (:func:`ldr2hdr.train.config_checks.check_config`).
 
     Args:
         raw: ``{"model": {...}, "loss": {...}, ...}``; missing tables and keys take defaults.
         source: what to name in error messages (usually the file's path).
+        overrides: dotted keys replacing values of ``raw`` before the checks
+            (:func:`apply_overrides`).
 
     Raises:
-        ConfigError: unknown tables or keys, values of the wrong type or out of range.
+        ConfigError: unknown tables or keys, values of the wrong type or out of range, an
+            unknown model or option, a bad camera range, missing initial weights.
     """
     if not isinstance(raw, dict):
         raise ConfigError(f"{source}: expected a table of tables, got {raw!r}")
+    if overrides:
+        raw = apply_overrides(raw, overrides)
     sections = typing.get_type_hints(TrainConfig)
     unknown = sorted(set(raw) - set(sections))
     if unknown:
@@ -285,7 +316,7 @@ def config_from_dict(raw: dict[str, Any], *, source: str = "config") -> TrainCon
             f"{', '.join(sections)}"
         )
     built = {
-        name: _build_section(cls, raw.get(name, {}), f"{source}: [{name}]")
+        name: build_section(cls, raw.get(name, {}), f"{source}: [{name}]")
         for name, cls in sections.items()
     }
     config = TrainConfig(**built)
@@ -293,76 +324,9 @@ def config_from_dict(raw: dict[str, Any], *, source: str = "config") -> TrainCon
     return config
 
 
-def _require(condition: bool, message: str) -> None:
-    if not condition:
-        raise ConfigError(message)
-
-
-def _check_choice(value: str, choices: tuple[str, ...], where: str) -> None:
-    _require(value in choices, f"{where} = {value!r}: expected one of {', '.join(choices)}")
-
-
-def check_config(config: TrainConfig, *, source: str = "config") -> None:
-    """Check value ranges and choices; raise :class:`ConfigError` naming the first bad key."""
-    optim, data, run, loss = config.optim, config.data, config.run, config.loss
-    _require(
-        math.isfinite(optim.lr) and optim.lr > 0, f"{source}: optim.lr = {optim.lr!r}: must be > 0"
-    )
-    _require(
-        all(0.0 <= beta < 1.0 for beta in optim.betas),
-        f"{source}: optim.betas = {list(optim.betas)!r}: each must be in [0, 1)",
-    )
-    for where, value, low in (
-        ("optim.batch_size", optim.batch_size, 1),
-        ("optim.epochs", optim.epochs, 1),
-        ("optim.decay_start", optim.decay_start, 0),
-        ("data.samples_per_epoch", data.samples_per_epoch, 1),
-        ("data.val_count", data.val_count, 1),
-        ("data.workers", data.workers, 0),
-        ("run.max_steps", run.max_steps, 0),
-        ("run.log_every", run.log_every, 1),
-        ("run.validate_every", run.validate_every, 0),
-        ("run.checkpoint_every", run.checkpoint_every, 1),
-        ("run.sample_count", run.sample_count, 0),
-    ):
-        _require(value >= low, f"{source}: {where} = {value!r}: must be >= {low}")
-    for where, value in (("data.crop", data.crop), ("data.val_size", data.val_size)):
-        _require(
-            1 <= value <= MAX_CROP,
-            f"{source}: {where} = {value!r}: must be in 1–{MAX_CROP} pixels",
-        )
-    _require(
-        0.0 <= data.val_fraction < 1.0,
-        f"{source}: data.val_fraction = {data.val_fraction!r}: must be in [0, 1)",
-    )
-    _require(
-        loss.adversarial_weight >= 0.0,
-        f"{source}: loss.adversarial_weight = {loss.adversarial_weight!r}: must be >= 0",
-    )
-    _require(
-        0.0 <= optim.min_lr <= optim.lr,
-        f"{source}: optim.min_lr = {optim.min_lr!r}: must be in [0, optim.lr = {optim.lr!r}]",
-    )
-    _check_choice(optim.schedule, SCHEDULES, f"{source}: optim.schedule")
-    _check_choice(data.source, DATA_SOURCES, f"{source}: data.source")
-    _check_choice(run.precision, PRECISIONS, f"{source}: run.precision")
-    _check_choice(run.export, EXPORTS, f"{source}: run.export")
-    device_kind = run.device.split(":", 1)[0]
-    _check_choice(device_kind, DEVICE_CHOICES, f"{source}: run.device")
-    _require(data.root != "", f"{source}: data.root is empty: name the training data folder")
-
-
-def check_crop_for_model(config: TrainConfig) -> None:
-    """ConfigError if ``data.crop`` is too small for the model's loss (MS-SSIM of ``twostage``);
-    call once the model is final (``--model`` may override the file's)."""
-    if config.model.name == "twostage" and config.data.crop < MIN_CROP:
-        raise ConfigError(
-            f"data.crop = {config.data.crop}: the twostage recipe's MS-SSIM loss needs "
-            f"at least {MIN_CROP} pixels"
-        )
-
-
-def _resolve_paths(config: TrainConfig) -> TrainConfig:
+def resolve_paths(config: TrainConfig) -> TrainConfig:
+    """``config`` with ``data.root`` and ``data.val_scenes`` made absolute (against the working
+    directory; absolute paths stay as they are)."""
     data = config.data
     root = str(Path(data.root).expanduser().resolve()) if data.root else ""
     val_scenes = str(Path(data.val_scenes).expanduser().resolve()) if data.val_scenes else ""
@@ -372,17 +336,24 @@ def _resolve_paths(config: TrainConfig) -> TrainConfig:
 
 
 def load_config(
-    path: str | os.PathLike, *, data_root: str | os.PathLike | None = None
+    path: str | os.PathLike,
+    *,
+    data_root: str | os.PathLike | None = None,
+    overrides: Mapping[str, object] | None = None,
 ) -> TrainConfig:
-    """Read a TOML config file; relative data paths are resolved against the working directory.
+    """Read and check a TOML config file; relative data paths are resolved against the working
+    directory.
 
     Args:
         path: the TOML file.
-        data_root: if given, replaces the file's ``data.root`` (before the config is checked,
+        data_root: if given, replaces the file's ``data.root`` (an override of ``data.root``,
             so a file may leave ``data.root`` out).
+        overrides: dotted keys replacing the file's values before the checks
+            (:func:`apply_overrides`); errors name ``path`` as for the file's own values.
 
     Raises:
-        ConfigError: the file is missing or not valid TOML, or holds an unknown key or bad value.
+        ConfigError: the file is missing or not valid TOML, holds an unknown key or bad value,
+            or an override names an unknown key or gives a bad value.
     """
     path = Path(path)
     try:
@@ -391,9 +362,9 @@ def load_config(
         raise ConfigError(f"{path}: cannot read the config file: {exc.strerror or exc}") from exc
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not a valid TOML file: {exc}") from exc
-    if data_root is not None and isinstance(raw.get("data", {}), dict):
-        raw.setdefault("data", {})["root"] = os.fspath(data_root)
-    return _resolve_paths(config_from_dict(raw, source=str(path)))
+    changes = {} if data_root is None else {"data.root": data_root}
+    changes.update(overrides or {})
+    return resolve_paths(config_from_dict(raw, source=str(path), overrides=changes))
 
 
 def with_data_root(config: TrainConfig, data_root: str | os.PathLike) -> TrainConfig:

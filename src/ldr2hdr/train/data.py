@@ -19,7 +19,6 @@ from pathlib import Path
 from torch.utils.data import Dataset
 
 from ldr2hdr.data import (
-    CameraParams,
     DatasetError,
     NtireDataset,
     SyntheticHdrDataset,
@@ -27,23 +26,10 @@ from ldr2hdr.data import (
     find_hdr_files,
 )
 from ldr2hdr.data.ntire import read_scene_list
-from ldr2hdr.train.config import ConfigError, DataConfig, check_known_keys
+from ldr2hdr.train.config import ConfigError, DataConfig
+from ldr2hdr.train.config_checks import camera_params
 
 VALIDATION_SEED = 2021
-
-
-def camera_params(camera: dict) -> CameraParams:
-    """``CameraParams`` from a ``[data.camera]`` table (lists become tuples).
-
-    Raises:
-        ConfigError: an unknown key (quoted, with the known ones) or a value out of range.
-    """
-    check_known_keys(camera, CameraParams, "[data.camera]")
-    values = {k: tuple(v) if isinstance(v, list) else v for k, v in camera.items()}
-    try:
-        return CameraParams(**values)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"[data.camera]: {exc}") from exc
 
 
 def validation_count(scenes: int, fraction: float) -> int:

@@ -270,23 +270,17 @@ def build_generator(config: TrainConfig) -> nn.Module:
     """The generator named in ``config.model``, from ``config.model.init`` when set.
 
     A :class:`~ldr2hdr.models.TwoStage` generator gets ``detach = not model.end_to_end``
-    (recorded in ``arch_options`` as a ``create_model`` option would be); ``end_to_end`` on any
-    other generator is a :class:`ConfigError`.
+    (recorded in ``arch_options`` as a ``create_model`` option would be). ``config_from_dict``
+    has checked the name, the options and ``init``; what only loading can find (a truncated
+    weights file) is a :class:`ConfigError` here.
     """
-    options = dict(config.model.options)
-    if "detach" in options:
-        raise ConfigError("model.options.detach: use model.end_to_end = true instead")
     try:
-        model = create_model(config.model.name, **options)
+        model = create_model(config.model.name, **config.model.options)
     except (ValueError, TypeError) as exc:
         raise ConfigError(f"model: {exc}") from exc
     if isinstance(model, TwoStage):
         model.detach = not config.model.end_to_end
         model.arch_options["detach"] = model.detach
-    elif config.model.end_to_end:
-        raise ConfigError(
-            f"model.end_to_end = true needs model.name = 'twostage', got {config.model.name!r}"
-        )
     if config.model.init:
         try:
             load_weights(resolve_weights(config.model.init), model)

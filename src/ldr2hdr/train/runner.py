@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 import time
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -34,9 +35,9 @@ from ldr2hdr.train.checkpoint import (
 from ldr2hdr.train.config import (
     ConfigError,
     TrainConfig,
-    check_crop_for_model,
     config_differences,
     config_from_dict,
+    resolve_paths,
     save_config,
 )
 from ldr2hdr.train.data import build_datasets
@@ -97,10 +98,15 @@ class _Meter:
         return means
 
 
-def resume_config(run_dir: str | Path) -> TrainConfig:
-    """The config saved in ``RUN_DIR/last.pt`` (to resume without naming the config file)."""
+def resume_config(
+    run_dir: str | Path, overrides: Mapping[str, object] | None = None
+) -> TrainConfig:
+    """The config saved in ``RUN_DIR/last.pt`` (to resume without naming the config file), with
+    ``overrides`` (dotted keys, :func:`~ldr2hdr.train.config.apply_overrides`) applied before it
+    is checked; relative paths among them are resolved against the working directory."""
     path = Path(run_dir) / LAST_NAME
-    return config_from_dict(load_checkpoint(path)["config"], source=str(path))
+    raw = load_checkpoint(path)["config"]
+    return resolve_paths(config_from_dict(raw, source=str(path), overrides=overrides))
 
 
 class _Run:
@@ -357,7 +363,8 @@ def train(
         ConfigError: a bad config, a resume that changes the recipe, or a fresh run in a used
             folder. DatasetError: unusable data. CheckpointError: an unreadable checkpoint.
     """
-    check_crop_for_model(config)
+    # A config built or changed in Python (dataclasses.replace) has skipped config_from_dict.
+    config_from_dict(config.to_dict())
     context = setup_distributed(config.run.device)
     try:
         return _run_in_context(
