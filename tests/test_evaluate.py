@@ -13,7 +13,7 @@ from PIL import Image
 
 from ldr2hdr.cli import main
 from ldr2hdr.errors import Ldr2HdrError, WeightsError
-from ldr2hdr.evaluate import (
+from ldr2hdr.evaluation import (
     REPORT_FILES,
     EvaluationError,
     ScoreRecord,
@@ -233,3 +233,23 @@ def test_ratios_identity_leaves_midtones_and_files_carry_them(dataset: Path, tmp
     summary = _read_csv(tmp_path / "summary.csv")
     assert float(summary[0]["midtone_ratio"]) == pytest.approx(1.0, abs=1e-6)
     assert "mid-tone ratio" in (tmp_path / "report.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("ldr2hdr.evaluate", "ldr2hdr.evaluation"),
+        ("ldr2hdr.report_figures", "ldr2hdr.evaluation.figures"),
+    ],
+)
+def test_old_modules_warn_and_give_the_same_objects(old: str, new: str, monkeypatch) -> None:
+    import importlib
+    import sys
+
+    monkeypatch.delitem(sys.modules, old, raising=False)
+    with pytest.warns(DeprecationWarning, match=f"{old} is deprecated"):
+        module = importlib.import_module(old)
+    current = importlib.import_module(new)
+    assert module.__all__
+    for name in module.__all__:
+        assert getattr(module, name) is getattr(current, name), name

@@ -89,7 +89,7 @@ def test_training_summary_reads_the_run_config() -> None:
 
 
 def test_evaluate_takes_a_preset_for_twostage(tmp_path, capsys) -> None:
-    from ldr2hdr.evaluate import resolve_methods
+    from ldr2hdr.evaluation import resolve_methods
 
     (method,) = resolve_methods(["twostage"], weights={"twostage": "ntire"}, device="cpu")
     assert method.parameters == 834_476

@@ -60,7 +60,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 class _ProgressBar:
-    """``progress`` callback for :func:`ldr2hdr.evaluate.evaluate`: a tqdm bar over the frames."""
+    """``progress`` callback for :func:`ldr2hdr.evaluation.evaluate`: a tqdm bar over the frames."""
 
     def __init__(self) -> None:
         self.bar = None
@@ -77,7 +77,8 @@ class _ProgressBar:
 
 def run(args: argparse.Namespace) -> int:
     from ldr2hdr.errors import Ldr2HdrError
-    from ldr2hdr.evaluate import (
+    from ldr2hdr.evaluation import (
+        CropCollector,
         check_report_folder,
         evaluate,
         format_table,
@@ -93,8 +94,6 @@ def run(args: argparse.Namespace) -> int:
     check_device(args.device)
     collector = None
     if args.out is not None:
-        from ldr2hdr.report_figures import CropCollector
-
         check_report_folder(args.out, overwrite=args.overwrite)
         collector = CropCollector()
     failed: dict[str, str] = {}
