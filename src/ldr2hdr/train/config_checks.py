@@ -24,7 +24,7 @@ import math
 import re
 import types
 import typing
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import torch
 
@@ -34,9 +34,7 @@ from ldr2hdr.models.presets import resolve_weights
 from ldr2hdr.models.registry import create_model, list_models, model_option_names
 from ldr2hdr.models.weights import read_weights_metadata
 from ldr2hdr.runtime import PRECISIONS
-
-if TYPE_CHECKING:
-    from ldr2hdr.train.config import ModelConfig, TrainConfig
+from ldr2hdr.train.config_schema import ModelConfig, TrainConfig
 
 DATA_SOURCES = ("hdr", "ntire")
 SCHEDULES = ("constant", "cosine")
