@@ -9,6 +9,7 @@ from collections.abc import Callable
 from ldr2hdr.errors import DeviceError
 
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
+BACKEND_CHOICES = ("auto", "torch", "onnxruntime")  # = inference.ort_backend.BACKENDS (tested)
 
 
 def int_at_least(minimum: int) -> Callable[[str], int]:

@@ -29,6 +29,7 @@ from ldr2hdr.cli._report import (
     escaped,
 )
 from ldr2hdr.cli._types import (
+    BACKEND_CHOICES,
     add_model_arguments,
     check_device,
     int_at_least,
@@ -92,6 +93,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-r", "--recursive", action="store_true", help="descend into subfolders")
     add_model_arguments(parser)
     parser.add_argument("--precision", choices=("fp32", "bf16", "fp16"), default="fp32")
+    parser.add_argument(
+        "--backend",
+        choices=BACKEND_CHOICES,
+        default="auto",
+        help="auto (default): ONNX Runtime on the CPU in fp32 (about 1.7× faster), else PyTorch",
+    )
     parser.add_argument(
         "--max-pixels",
         type=max_pixels,
@@ -205,6 +212,7 @@ def run(args: argparse.Namespace) -> int:
             precision=args.precision,
             tile=args.tile,
             work_megapixels=args.work_megapixels,
+            backend=args.backend,
         )
     report, start = BatchReport(), time.perf_counter()
     for source, reason in plan.own_outputs:

@@ -42,7 +42,7 @@ def export_onnx(
         import onnxscript  # noqa: F401  (the exporter needs it)
     except ImportError as exc:
         raise Ldr2HdrError("ONNX export needs the onnx extra: pip install 'ldr2hdr[onnx]'") from exc
-    wrapped = _HdrOnly(model.cpu().float().eval())
+    wrapped = _HdrOnly(model.cpu().float()).eval()
     dims = {
         0: torch.export.Dim("batch", min=1),
         2: torch.export.Dim("height", min=1),

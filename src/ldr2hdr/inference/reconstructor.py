@@ -22,6 +22,7 @@ from torch import nn
 from ldr2hdr.domain import NTIRE_GAMMA
 from ldr2hdr.inference.gainmap import MEGA, reconstruct_at, work_size
 from ldr2hdr.inference.memory import auto_tile_size
+from ldr2hdr.inference.ort_backend import OrtRunner, select_backend
 from ldr2hdr.inference.tiling import apply_tiled, tile_grid
 from ldr2hdr.models import load_weights
 from ldr2hdr.models.presets import DEFAULT_PRESET, preset_path, resolve_weights
@@ -86,6 +87,9 @@ class Reconstructor:
             (:mod:`ldr2hdr.inference.gainmap`) runs the network on an N-megapixel copy and
             applies its gain to the full photo. ``"auto"``: exact up to 4 MP, above it the fast
             path at 1 MP. A call may override it.
+        backend: ``auto`` (ONNX Runtime on the CPU in fp32 for the two-stage family, PyTorch
+            otherwise), ``torch`` or ``onnxruntime`` (see :mod:`ldr2hdr.inference.ort_backend`;
+            the two agree to float32 rounding).
     """
 
     def __init__(
@@ -96,6 +100,7 @@ class Reconstructor:
         precision: str = "fp32",
         tile: int | None = None,
         work_megapixels: WorkMegapixels = AUTO,
+        backend: str = "auto",
     ) -> None:
         if precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}; got {precision!r}")
@@ -108,6 +113,8 @@ class Reconstructor:
         self.radius: int | None = getattr(self.model, "receptive_radius", None)
         self.tile = self._choose_tile(tile)
         self.work_megapixels = check_work_megapixels(work_megapixels)
+        self.backend = select_backend(backend, self.model, self.device, precision)
+        self._ort = OrtRunner(self.model) if self.backend == "onnxruntime" else None
 
     @staticmethod
     def _load(path: Path, device: torch.device) -> nn.Module:
@@ -129,6 +136,8 @@ class Reconstructor:
         return autocast(self.device, self.precision)
 
     def _forward(self, window: torch.Tensor) -> torch.Tensor:
+        if self._ort is not None:
+            return self._ort(window)
         x = window.to(self.device)
         if self.device.type == "cpu":
             x = x.contiguous(memory_format=torch.channels_last)
@@ -230,8 +239,10 @@ class Reconstructor:
 
 
 @functools.lru_cache(maxsize=2)
-def _cached(weights: str | None, device: str, precision: str, tile: int | None) -> Reconstructor:
-    return Reconstructor(weights, device=device, precision=precision, tile=tile)
+def _cached(
+    weights: str | None, device: str, precision: str, tile: int | None, backend: str
+) -> Reconstructor:
+    return Reconstructor(weights, device=device, precision=precision, tile=tile, backend=backend)
 
 
 def reconstruct(
@@ -242,13 +253,14 @@ def reconstruct(
     precision: str = "fp32",
     tile: int | None = None,
     work_megapixels: WorkMegapixels = AUTO,
+    backend: str = "auto",
 ) -> np.ndarray:
     """Reconstruct linear HDR from one LDR photo.
 
     Args:
         image: H×W×3 RGB, uint8 or float32 in [0, 1].
-        weights, device, precision, tile: as for :class:`Reconstructor` (the loaded model is
-            cached, so repeated calls with the same settings do not reload it).
+        weights, device, precision, tile, backend: as for :class:`Reconstructor` (the loaded
+            model is cached, so repeated calls with the same settings do not reload it).
         work_megapixels: ``"auto"`` (exact up to 4 MP, else the gain-map fast path at 1 MP),
             ``0`` (exact, full size) or N megapixels (see :class:`Reconstructor`).
 
@@ -256,4 +268,5 @@ def reconstruct(
         float32 H×W×3 linear HDR, ≥ 0, relative to the input's exposure (1.0 = its white).
     """
     key = str(resolve_weights(weights).resolve())
-    return _cached(key, device, precision, tile)(image, work_megapixels=work_megapixels)
+    reconstructor = _cached(key, device, precision, tile, backend)
+    return reconstructor(image, work_megapixels=work_megapixels)

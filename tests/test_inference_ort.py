@@ -1,0 +1,105 @@
+"""The ONNX Runtime backend: its graph computes the PyTorch network, tiled = untiled, and the
+choice between the two backends."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from ldr2hdr.inference import Reconstructor, ort_backend
+from ldr2hdr.inference.ort_backend import OrtRunner, select_backend, twostage_graph
+from ldr2hdr.models import create_model, save_weights
+
+ROUNDING = 1e-5  # float32 rounding of the rewritten residual, at outputs up to ~5
+
+
+def _random_model(name: str, seed: int = 4) -> torch.nn.Module:
+    torch.manual_seed(seed)
+    return create_model(name).eval()  # random weights: outputs up to ~5 (NTIRE domain)
+
+
+@pytest.fixture(scope="module")
+def weights(tmp_path_factory):
+    path = tmp_path_factory.mktemp("w") / "random.safetensors"
+    return save_weights(_random_model("twostage"), path)
+
+
+@pytest.mark.parametrize("name", ["twostage", "stage1", "stage2"])
+@pytest.mark.parametrize("shape", [(1, 3, 37, 53), (2, 3, 20, 17)])
+def test_graph_computes_the_network(name: str, shape: tuple[int, ...]) -> None:
+    model = _random_model(name)
+    x = torch.rand(*shape, generator=torch.Generator().manual_seed(1))
+    with torch.inference_mode():
+        expected = model(x).hdr
+    got = OrtRunner(model)(x)
+    assert got.shape == expected.shape and got.dtype == torch.float32
+    assert expected.abs().max() > 1.0  # the random network does expand
+    torch.testing.assert_close(got, expected, atol=ROUNDING, rtol=0)
+
+
+def test_graph_with_symbolic_shape_is_valid() -> None:
+    graph = twostage_graph(_random_model("twostage"))
+    dims = graph.graph.input[0].type.tensor_type.shape.dim
+    assert [d.dim_param or d.dim_value for d in dims] == ["batch", 3, "height", "width"]
+
+
+def test_backends_agree_tiled_and_untiled(weights) -> None:
+    image = np.random.default_rng(0).random((61, 47, 3), dtype=np.float32)
+    torch_out = Reconstructor(weights, device="cpu", tile=0, backend="torch")(image)
+    ort = Reconstructor(weights, device="cpu", tile=16, backend="onnxruntime")
+    ort_tiled = ort(image)
+    ort_whole = Reconstructor(weights, device="cpu", tile=0, backend="onnxruntime")(image)
+    assert ort.tile_count(61, 47) > 1
+    np.testing.assert_allclose(ort_tiled, ort_whole, atol=1e-6, rtol=0)
+    np.testing.assert_allclose(ort_tiled, torch_out, atol=2 * ROUNDING, rtol=1e-5)
+
+
+def test_auto_backend_choice(weights) -> None:
+    cpu = torch.device("cpu")
+    assert Reconstructor(weights, device="cpu").backend == "onnxruntime"
+    assert select_backend("auto", _random_model("expandnet"), cpu, "fp32") == "torch"
+    assert select_backend("auto", _random_model("stage1"), cpu, "bf16") == "torch"
+    assert select_backend("torch", _random_model("twostage"), cpu, "fp32") == "torch"
+
+
+def test_onnxruntime_refused_where_it_cannot_run(monkeypatch) -> None:
+    cpu, model = torch.device("cpu"), _random_model("twostage")
+    with pytest.raises(ValueError, match="fp32 only"):
+        select_backend("onnxruntime", model, cpu, "bf16")
+    with pytest.raises(ValueError, match="no graph for ExpandNet"):
+        select_backend("onnxruntime", _random_model("expandnet"), cpu, "fp32")
+    with pytest.raises(ValueError, match="'tensorrt'"):
+        select_backend("tensorrt", model, cpu, "fp32")
+    monkeypatch.setattr(ort_backend, "_onnxruntime", lambda: None)
+    assert select_backend("auto", model, cpu, "fp32") == "torch"
+    with pytest.raises(ValueError, match="onnxruntime is not installed"):
+        select_backend("onnxruntime", model, cpu, "fp32")
+
+
+def test_sessions_are_cached_per_shape() -> None:
+    runner = OrtRunner(_random_model("stage2"), threads=1)
+    for width in range(8, 8 + ort_backend.SESSION_CACHE + 2):
+        runner(torch.rand(1, 3, 9, width))
+    runner(torch.rand(1, 3, 9, 8 + ort_backend.SESSION_CACHE + 1))
+    assert len(runner._sessions) == ort_backend.SESSION_CACHE
+    assert next(reversed(runner._sessions)) == (1, 3, 9, 8 + ort_backend.SESSION_CACHE + 1)
+
+
+def test_cli_offers_the_same_backends() -> None:
+    from ldr2hdr.cli._types import BACKEND_CHOICES
+
+    assert BACKEND_CHOICES == ort_backend.BACKENDS
+
+
+def test_cli_backend_that_cannot_run_is_one_line_exit_2(tmp_path, capsys) -> None:
+    from PIL import Image
+
+    from ldr2hdr.cli import main
+
+    Image.new("RGB", (16, 16)).save(tmp_path / "a.png")
+    argv = [str(tmp_path / "a.png"), "--backend", "onnxruntime", "--precision", "bf16"]
+    assert main(["convert", *argv, "--device", "cpu"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "backend 'onnxruntime' cannot run here" in err
+    assert not list(tmp_path.glob("a.exr"))
