@@ -1,8 +1,10 @@
 """Inference speed and memory of the two-stage network (prints figures; not a test).
 
 Reference: a plain 64→64 3×3 convolution on a 512×512 map, fp32, timed after a warm-up in both
-memory layouts (default NCHW and channels-last), best of several runs; the network's GFLOP/s is
-reported against the faster layout (×ref).
+memory layouts (default NCHW and channels-last), best of several runs, measured before the rows
+and again after them; the network's GFLOP/s (nominal FLOPs of the output pixels, so the tiles'
+overlap counts against it) is reported against the fastest of these (×ref). ``overlap`` is the
+pixels the network computed ÷ the image's pixels.
 
 Rows, each in a fresh process so that its peak memory (CPU: peak RSS) is its own:
 
@@ -12,9 +14,11 @@ Rows, each in a fresh process so that its peak memory (CPU: peak RSS) is its own
 - gain-map fast path (``work_megapixels="auto"``) for each ``--fast-sizes`` entry, with its speed-up
   over the exact row of the same size when there is one.
 
-On a GPU the exact rows cover fp32/bf16/fp16 × torch.compile × channels-last.
+On the CPU the exact rows run each ``--backends`` entry (``auto`` is ONNX Runtime for fp32);
+on a GPU they cover fp32/bf16/fp16 × torch.compile × channels-last.
 
     python benchmarks/bench_inference.py                  # CPU: 1900×1060, 12 MP and 24 MP
+    python benchmarks/bench_inference.py --sizes 1900x1060:4 --fast-sizes '' --backends auto,torch
     python benchmarks/bench_inference.py --sizes 1900x1060 --fast-sizes '' --device cuda
 """
 
@@ -90,6 +94,7 @@ def _reconstructor(setting: dict) -> Reconstructor:
         precision=setting["precision"],
         tile=setting["tile"],
         work_megapixels=0 if setting["path"] == "exact" else "auto",
+        backend=setting["backend"],
     )
     if device.type == "cuda" and not setting["channels_last"]:
         rec.model = rec.model.to(memory_format=torch.contiguous_format)
@@ -134,6 +139,15 @@ def run_one(setting: dict) -> dict:
     _sync(device)
     seconds = time.perf_counter() - start
     done = _done_fraction(rec, height, width, tiles if limit else 0)
+    rows, cols = rec.work_size(height, width)
+    grid = tile_grid(rows, cols, tile=rec.tile, overlap=rec.radius or 0) if rec.tile else []
+    computed = (
+        sum(
+            (t.window[0].stop - t.window[0].start) * (t.window[1].stop - t.window[1].start)
+            for t in grid
+        )
+        or rows * cols
+    )
     peak = (
         torch.cuda.max_memory_allocated()
         if device.type == "cuda"
@@ -149,6 +163,8 @@ def run_one(setting: dict) -> dict:
         "gflops": flops / GIGA / seconds,
         "peak_gib": peak / KIB**3,
         "tile": rec.tile,
+        "backend": rec.backend,
+        "overlap": computed / (rows * cols),
         "plan": rec.describe(height, width),
         "extrapolated": done < 1.0,
     }
@@ -171,6 +187,7 @@ def settings(args: argparse.Namespace, weights: str) -> list[dict]:
             for c in (False, True)
             for cl in (False, True)
         ]
+    backends = args.backends.split(",") if args.device == "cpu" else ["torch"]
     base = {"device": args.device, "tile": args.tile, "weights": weights}
     rows = [
         {
@@ -181,8 +198,10 @@ def settings(args: argparse.Namespace, weights: str) -> list[dict]:
             "precision": p,
             "compile": c,
             "channels_last": cl,
+            "backend": backend,
         }
         for size, tiles in map(_size, filter(None, args.sizes.split(",")))
+        for backend in backends
         for p, c, cl in combos
     ]
     rows += [
@@ -194,6 +213,7 @@ def settings(args: argparse.Namespace, weights: str) -> list[dict]:
             "precision": "fp32",
             "compile": False,
             "channels_last": True,
+            "backend": "auto",
         }
         for size, _ in map(_size, filter(None, args.fast_sizes.split(",")))
     ]
@@ -220,8 +240,8 @@ def _print_header(args: argparse.Namespace, refs: dict[str, float]) -> None:
         "×ref = network GFLOP/s ÷ the faster reference layout"
     )
     print(
-        "size        path  precision compile ch-last  tile   seconds  MP/s    GFLOP/s  ×ref "
-        " peak GiB"
+        "size        path  backend     precision compile ch-last  tile overlap  seconds  MP/s  "
+        "  GFLOP/s  ×ref  peak GiB"
     )
 
 
@@ -233,6 +253,7 @@ def main() -> None:
     parser.add_argument("--fast-sizes", default="4000x3000,6000x4000", help="fast-path WxH,...")
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--tile", type=int, default=None, help="tile side (default: automatic)")
+    parser.add_argument("--backends", default="auto", help="CPU exact-path backends: auto,torch")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
@@ -245,29 +266,53 @@ def main() -> None:
         "NCHW": reference_conv_gflops(device, False),
         "channels-last": reference_conv_gflops(device, True),
     }
-    best_ref = max(refs.values())
     _print_header(args, refs)
+    results = [(s, _run_row(s)) for s in settings(args, weights)]
+    after = {
+        "NCHW": reference_conv_gflops(device, False),
+        "channels-last": reference_conv_gflops(device, True),
+    }
+    print(
+        "reference again, after the rows: "
+        + ", ".join(f"{name} {value:.1f} GFLOP/s" for name, value in after.items())
+    )
+    best_ref = max(*refs.values(), *after.values())
+    print(f"×ref against {best_ref:.1f} GFLOP/s, the fastest reference measured")
+    _print_rows(results, best_ref)
+
+
+def _run_row(s: dict) -> dict:
+    out = subprocess.run(
+        [sys.executable, __file__, "--one", json.dumps(s)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.splitlines()[-1]
+    result = json.loads(out)
+    print(
+        f"  ran {s['path']} {s['size'][0]}x{s['size'][1]} {result['backend']}: "
+        f"{result['seconds']:.1f} s",
+        flush=True,
+    )
+    return result
+
+
+def _print_rows(results: list[tuple[dict, dict]], best_ref: float) -> None:
     exact_seconds = {}
-    for s in settings(args, weights):
-        out = subprocess.run(
-            [sys.executable, __file__, "--one", json.dumps(s)],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.splitlines()[-1]
-        r = json.loads(out)
+    for s, r in results:
         size = f"{s['size'][0]}x{s['size'][1]}"
         star = "*" if r["extrapolated"] else " "
         exact = s["path"] == "exact"
         gflops = f"{r['gflops']:>9.1f}" if exact else f"{'-':>9}"  # FLOPs of the exact path only
         ratio = f"{r['gflops'] / best_ref:>5.2f}" if exact else f"{'-':>5}"
         print(
-            f"{size:<11} {s['path']:<5} {s['precision']:<9} {s['compile']!s:<7} "
-            f"{s['channels_last']!s:<8} {r['tile']:>5} {r['seconds']:>8.2f}{star}"
+            f"{size:<11} {s['path']:<5} {r['backend']:<11} {s['precision']:<9} "
+            f"{s['compile']!s:<7} {s['channels_last']!s:<8} {r['tile']:>5} {r['overlap']:>7.3f} "
+            f"{r['seconds']:>8.2f}{star}"
             f"{r['mpix_s']:>6.3f} {gflops} {ratio} {r['peak_gib']:>8.2f}{star}",
             flush=True,
         )
-        if s["path"] == "exact" and s["precision"] == "fp32":
+        if s["path"] == "exact" and s["precision"] == "fp32" and s["backend"] == "auto":
             exact_seconds.setdefault(size, r["seconds"])
         if s["path"] == "fast":
             speedup = exact_seconds.get(size, float("nan")) / r["seconds"]

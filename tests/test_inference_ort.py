@@ -103,3 +103,12 @@ def test_cli_backend_that_cannot_run_is_one_line_exit_2(tmp_path, capsys) -> Non
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "backend 'onnxruntime' cannot run here" in err
     assert not list(tmp_path.glob("a.exr"))
+
+
+def test_ort_tiles_fit_the_budget_at_its_bytes_per_pixel(weights) -> None:
+    from ldr2hdr.inference.memory import CPU_MEMORY_CAP, ORT_BYTES_PER_PIXEL
+
+    ort_tile = Reconstructor(weights, device="cpu").tile
+    torch_tile = Reconstructor(weights, device="cpu", backend="torch").tile
+    assert 64 <= ort_tile < torch_tile
+    assert (ort_tile + 34) ** 2 * ORT_BYTES_PER_PIXEL <= CPU_MEMORY_CAP * 1.01

@@ -11,6 +11,8 @@ import torch
 # Peak memory of a no-grad forward pass of the two-stage network, per pixel of the processed
 # window, measured as ~2.0–2.6 KB at fp32 on CPU (256² to 1024², channels-last); rounded up.
 BYTES_PER_PIXEL_FP32 = 3 * 1024
+# The same for the ONNX Runtime backend (static shapes, memory patterns off): ~4.1 KB at 591².
+ORT_BYTES_PER_PIXEL = 4400
 # Share of the available memory a forward pass may take, and a hard cap on the CPU.
 CPU_MEMORY_SHARE = 0.25
 CPU_MEMORY_CAP = 1 << 30
@@ -31,12 +33,22 @@ def available_memory(device: torch.device) -> int:
     return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES")
 
 
-def auto_tile_size(device: torch.device, *, overlap: int, bytes_per_element: int = 4) -> int:
-    """The largest tile (core side, pixels) whose padded window fits the memory budget."""
+def auto_tile_size(
+    device: torch.device,
+    *,
+    overlap: int,
+    bytes_per_element: int = 4,
+    bytes_per_pixel: float | None = None,
+) -> int:
+    """The largest tile (core side, pixels) whose padded window fits the memory budget.
+
+    ``bytes_per_pixel``: the forward pass's peak per window pixel (default: PyTorch's,
+    :data:`BYTES_PER_PIXEL_FP32` scaled by ``bytes_per_element``).
+    """
     if device.type == "cuda":
         budget = available_memory(device) * GPU_MEMORY_SHARE
     else:
         budget = min(available_memory(device) * CPU_MEMORY_SHARE, CPU_MEMORY_CAP)
-    per_pixel = BYTES_PER_PIXEL_FP32 * bytes_per_element / 4
+    per_pixel = bytes_per_pixel or BYTES_PER_PIXEL_FP32 * bytes_per_element / 4
     window = int(math.sqrt(budget / per_pixel))
     return max(MIN_TILE, min(MAX_TILE, window - 2 * overlap))

@@ -225,6 +225,10 @@ class OrtRunner:
             options = ort.SessionOptions()
             options.intra_op_num_threads = self.threads
             options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+            # Memory patterns double the peak (~8 KB/pixel); an arena per session would keep
+            # each tile shape's peak allocated at once. Without them: ~4 KB/pixel, same speed.
+            options.enable_mem_pattern = False
+            options.enable_cpu_mem_arena = False
             graph = twostage_graph(self.model, shape).SerializeToString()
             session = ort.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
         self._sessions[shape] = session

@@ -21,7 +21,7 @@ from torch import nn
 
 from ldr2hdr.domain import NTIRE_GAMMA
 from ldr2hdr.inference.gainmap import MEGA, reconstruct_at, work_size
-from ldr2hdr.inference.memory import auto_tile_size
+from ldr2hdr.inference.memory import ORT_BYTES_PER_PIXEL, auto_tile_size
 from ldr2hdr.inference.ort_backend import OrtRunner, select_backend
 from ldr2hdr.inference.tiling import apply_tiled, tile_grid
 from ldr2hdr.models import load_weights
@@ -111,10 +111,10 @@ class Reconstructor:
         self.precision = precision
         self.model = self._load(self.weights, self.device)
         self.radius: int | None = getattr(self.model, "receptive_radius", None)
-        self.tile = self._choose_tile(tile)
-        self.work_megapixels = check_work_megapixels(work_megapixels)
         self.backend = select_backend(backend, self.model, self.device, precision)
         self._ort = OrtRunner(self.model) if self.backend == "onnxruntime" else None
+        self.tile = self._choose_tile(tile)
+        self.work_megapixels = check_work_megapixels(work_megapixels)
 
     @staticmethod
     def _load(path: Path, device: torch.device) -> nn.Module:
@@ -129,7 +129,13 @@ class Reconstructor:
             return 0  # a global model (pooling) cannot be tiled exactly
         if tile is None:
             element = torch.finfo(PRECISIONS[self.precision]).bits // 8
-            return auto_tile_size(self.device, overlap=self.radius, bytes_per_element=element)
+            per_pixel = ORT_BYTES_PER_PIXEL if self._ort is not None else None
+            return auto_tile_size(
+                self.device,
+                overlap=self.radius,
+                bytes_per_element=element,
+                bytes_per_pixel=per_pixel,
+            )
         return tile
 
     def _autocast(self) -> contextlib.AbstractContextManager:
