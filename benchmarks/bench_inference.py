@@ -120,7 +120,7 @@ def run_one(setting: dict) -> dict:
     device = torch.device(setting["device"])
     width, height = setting["size"]
     rec = _reconstructor(setting)
-    image = np.random.default_rng(0).random((height, width, 3), dtype=np.float32)
+    image = np.random.default_rng(0).integers(0, 256, (height, width, 3), dtype=np.uint8)  # a photo
     rec(image[:WARMUP_SIDE, :WARMUP_SIDE])  # warm-up (and compilation)
     _sync(device)
     if device.type == "cuda":
@@ -153,7 +153,7 @@ def run_one(setting: dict) -> dict:
         if device.type == "cuda"
         else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * KIB
     )
-    peak += (1 - done) * height * width * 3 * FLOAT_BYTES  # result not yet written
+    peak += (1 - done) * height * width * 3 * FLOAT_BYTES  # result not yet written (float32)
     seconds /= done
     pixels = width * height
     flops = conv_flops_per_pixel(rec.model) * pixels

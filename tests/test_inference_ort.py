@@ -112,3 +112,13 @@ def test_ort_tiles_fit_the_budget_at_its_bytes_per_pixel(weights) -> None:
     torch_tile = Reconstructor(weights, device="cpu", backend="torch").tile
     assert 64 <= ort_tile < torch_tile
     assert (ort_tile + 34) ** 2 * ORT_BYTES_PER_PIXEL <= CPU_MEMORY_CAP * 1.01
+
+
+@pytest.mark.parametrize("backend", ["torch", "onnxruntime"])
+@pytest.mark.parametrize("tile", [0, 16])
+def test_uint8_photo_converted_per_tile_equals_float_photo(weights, backend, tile) -> None:
+    photo = np.random.default_rng(2).integers(0, 256, (41, 37, 3), dtype=np.uint8)
+    rec = Reconstructor(weights, device="cpu", tile=tile, backend=backend)
+    as_float = photo.astype(np.float32) / np.float32(255)
+    assert np.array_equal(rec(photo), rec(as_float))
+    assert np.array_equal(rec.predict_ntire(photo), rec.predict_ntire(as_float))

@@ -54,20 +54,32 @@ def check_work_megapixels(value: WorkMegapixels) -> WorkMegapixels:
     return float(value)
 
 
-def as_unit_float(image: np.ndarray) -> np.ndarray:
-    """Check an H×W×3 uint8 or float image and return float32 in [0, 1]."""
+def check_photo(image: np.ndarray) -> np.ndarray:
+    """Check an H×W×3 uint8 or float image; return it as uint8 or float32 in [0, 1].
+
+    A uint8 photo is returned as it is (the exact path converts it tile by tile, so a 24 MP
+    photo is never held as float32 whole: 72 MB instead of 288 MB).
+    """
     if not isinstance(image, np.ndarray):
         raise TypeError(f"image must be a NumPy array, got {type(image).__name__}")
     if image.ndim != 3 or image.shape[2] != 3 or 0 in image.shape:
         raise ValueError(f"image must be H×W×3 RGB, got shape {image.shape}")
     if image.dtype == np.uint8:
-        return image.astype(np.float32) / np.float32(UINT8_MAX)
+        return image
     if not np.issubdtype(image.dtype, np.floating):
         raise TypeError(f"image must be uint8 or float in [0, 1], got dtype {image.dtype}")
     low, high = float(np.min(image)), float(np.max(image))
     if not (low >= 0.0 and high <= 1.0):  # also catches NaN
         raise ValueError(f"float image values must lie in [0, 1]; got range [{low}, {high}]")
     return image.astype(np.float32, copy=False)
+
+
+def as_unit_float(image: np.ndarray) -> np.ndarray:
+    """Check an H×W×3 uint8 or float image and return float32 in [0, 1]."""
+    photo = check_photo(image)
+    if photo.dtype == np.uint8:
+        return photo.astype(np.float32) / np.float32(UINT8_MAX)
+    return photo
 
 
 class Reconstructor:
@@ -142,6 +154,8 @@ class Reconstructor:
         return autocast(self.device, self.precision)
 
     def _forward(self, window: torch.Tensor) -> torch.Tensor:
+        if window.dtype == torch.uint8:  # as as_unit_float does it, one tile at a time
+            window = window.to(torch.float32).div_(UINT8_MAX)
         if self._ort is not None:
             return self._ort(window)
         x = window.to(self.device)
@@ -181,7 +195,12 @@ class Reconstructor:
         x = torch.from_numpy(image).permute(2, 0, 1).unsqueeze(0)
         if self.tile:
             y = apply_tiled(
-                self._forward, x, tile=self.tile, overlap=self.radius, progress=progress
+                self._forward,
+                x,
+                tile=self.tile,
+                overlap=self.radius,
+                out_dtype=torch.float32,
+                progress=progress,
             )
         else:
             y = self._forward(x).cpu()
@@ -202,11 +221,11 @@ class Reconstructor:
         result raised to 1/2.24. ``progress`` is called with 1 after each tile of the network;
         ``work_megapixels`` overrides the instance's setting.
         """
-        photo = as_unit_float(image)
+        photo = check_photo(image)
         rows, cols = self.work_size(*photo.shape[:2], work_megapixels)
         if (rows, cols) == photo.shape[:2]:
             return self._network_ntire(photo, progress)
-        y = self._fast_path(photo, rows, cols, progress)
+        y = self._fast_path(as_unit_float(photo), rows, cols, progress)
         return np.power(y, np.float32(1 / NTIRE_GAMMA), out=y)
 
     def __call__(
@@ -217,12 +236,12 @@ class Reconstructor:
         work_megapixels: WorkMegapixels | None = None,
     ) -> np.ndarray:
         """Linear HDR (float32 H×W×3, ≥ 0, relative: 1.0 = the input's clipping white)."""
-        photo = as_unit_float(image)
+        photo = check_photo(image)
         rows, cols = self.work_size(*photo.shape[:2], work_megapixels)
         if (rows, cols) == photo.shape[:2]:
             y = self._network_ntire(photo, progress)
             return np.power(y, np.float32(NTIRE_GAMMA), out=y)
-        return self._fast_path(photo, rows, cols, progress)
+        return self._fast_path(as_unit_float(photo), rows, cols, progress)
 
     def _fast_path(
         self, photo: np.ndarray, rows: int, cols: int, progress: Callable[[int], None] | None

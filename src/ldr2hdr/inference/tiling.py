@@ -62,19 +62,21 @@ def apply_tiled(
     tile: int,
     overlap: int,
     out_channels: int | None = None,
+    out_dtype: torch.dtype | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> Tensor:
     """Apply ``fn`` (N×C×h×w → N×C'×h×w, same h×w) to ``image`` (N×C×H×W) tile by tile.
 
-    The result is assembled on ``image``'s device and dtype (pass a CPU image to keep big
-    results off the accelerator; ``fn`` moves each window where it computes), in channels-last
+    The result is assembled on ``image``'s device, in ``out_dtype`` (default: ``image``'s; pass
+    a CPU image to keep big results off the accelerator; ``fn`` moves each window where it
+    computes), in channels-last
     memory layout, so that ``result[0].permute(1, 2, 0)`` is an H×W×C array without a copy.
     ``progress`` is called with 1 after each tile.
     """
     n, c, height, width = image.shape
     result = torch.empty(
         (n, out_channels or c, height, width),
-        dtype=image.dtype,
+        dtype=out_dtype or image.dtype,
         device=image.device,
         memory_format=torch.channels_last,
     )
