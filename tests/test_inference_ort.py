@@ -122,3 +122,16 @@ def test_uint8_photo_converted_per_tile_equals_float_photo(weights, backend, til
     as_float = photo.astype(np.float32) / np.float32(255)
     assert np.array_equal(rec(photo), rec(as_float))
     assert np.array_equal(rec.predict_ntire(photo), rec.predict_ntire(as_float))
+
+
+def test_read_only_photo_is_accepted_without_warning(weights) -> None:
+    import warnings
+
+    photo = np.random.default_rng(3).integers(0, 256, (20, 24, 3), dtype=np.uint8)
+    photo.flags.writeable = False
+    rec = Reconstructor(weights, device="cpu", tile=0, backend="torch")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = rec(photo)
+    photo.flags.writeable = True
+    assert np.array_equal(out, rec(photo))

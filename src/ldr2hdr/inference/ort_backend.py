@@ -1,5 +1,5 @@
 """The CPU backend: the two-stage network as an ONNX graph built from its weights, run by ONNX
-Runtime (about 1.7× PyTorch's eager speed on a 2-core AVX2 CPU; see docs/inference.md).
+Runtime (1.4–1.7× PyTorch's eager speed on a 2-core AVX2 CPU; see docs/inference.md).
 
 :func:`twostage_graph` writes the same function as :class:`~ldr2hdr.models.TwoStage` (or one
 :class:`~ldr2hdr.models.twostage.StageNet` alone) as an ONNX ``ModelProto`` in milliseconds,
@@ -12,7 +12,8 @@ convolutions:
   bias are scaled by ``0.8·s`` and ``1.8`` is added to the centre tap of each channel's own
   input (its first 64 inputs are ``X``), so it returns ``0.8·s·F(X) + 1.8·X``;
 - the attention branch is added to that convolution's output (a Conv + Add that ONNX Runtime
-  fuses).
+  fuses), and its one-channel gate is computed for all 64 channels (the 7×7 conv's weights
+  repeated), so that the product stays in ONNX Runtime's blocked NCHWc layout.
 
 So the graph's outputs equal PyTorch's up to float32 rounding (a few 1e-7 at values near 1;
 the tests compare within 1e-5). Input ``ldr``: float32 N×3×H×W in [0, 1]; output ``hdr``:
@@ -20,7 +21,7 @@ float32 N×3×H×W, NTIRE domain (``linear ** (1/2.24)``, 1.0 = input white).
 
 :class:`OrtRunner` runs such a graph on tensors; each input shape gets its own session with
 static shapes (ONNX Runtime then keeps every block in its blocked NCHWc layout; with symbolic
-shapes it reorders around each attention branch, ~6 % slower). :func:`select_backend` decides
+shapes it reorders around each attention branch, ~4 % slower). :func:`select_backend` decides
 between it and PyTorch.
 """
 

@@ -192,6 +192,8 @@ class Reconstructor:
     def _network_ntire(
         self, image: np.ndarray, progress: Callable[[int], None] | None = None
     ) -> np.ndarray:
+        if not image.flags.writeable:  # e.g. np.asarray(PIL image); torch wants writable
+            image = image.copy()
         x = torch.from_numpy(image).permute(2, 0, 1).unsqueeze(0)
         if self.tile:
             y = apply_tiled(
