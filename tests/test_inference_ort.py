@@ -8,7 +8,8 @@ import pytest
 import torch
 
 from ldr2hdr.inference import Reconstructor, ort_backend
-from ldr2hdr.inference.ort_backend import OrtRunner, select_backend, twostage_graph
+from ldr2hdr.inference.ort_backend import OrtRunner, select_backend
+from ldr2hdr.inference.ort_graph import twostage_graph
 from ldr2hdr.models import create_model, save_weights
 
 ROUNDING = 1e-5  # float32 rounding of the rewritten residual, at outputs up to ~5
