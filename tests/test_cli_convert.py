@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 from PIL import ExifTags, Image
 
 from ldr2hdr.cli import main
 from ldr2hdr.io import read_hdr, read_ldr
-from ldr2hdr.models import create_model, save_weights
 
 EXPECTED_FILES = {
     "exr": ["a.exr"],
@@ -22,9 +20,8 @@ EXPECTED_FILES = {
 
 
 @pytest.fixture(scope="module")
-def weights(tmp_path_factory):
-    torch.manual_seed(5)
-    return save_weights(create_model("twostage"), tmp_path_factory.mktemp("w") / "w.safetensors")
+def weights(random_twostage):
+    return random_twostage(5)
 
 
 def _photo(path, size=(21, 17), seed=0):

@@ -9,21 +9,18 @@ import stat
 
 import numpy as np
 import pytest
-import torch
 from PIL import Image
 
 from ldr2hdr.cli import main
 from ldr2hdr.io import read_hdr
 from ldr2hdr.io.marker import has_output_marker
-from ldr2hdr.models import create_model, save_weights
 
 GIGABYTE = 2**30
 
 
 @pytest.fixture(scope="module")
-def weights(tmp_path_factory):
-    torch.manual_seed(5)
-    return save_weights(create_model("twostage"), tmp_path_factory.mktemp("w") / "w.safetensors")
+def weights(random_twostage):
+    return random_twostage(5)
 
 
 def _photo(path, size=(16, 12), seed=0):

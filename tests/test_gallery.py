@@ -10,7 +10,6 @@ from urllib.parse import unquote
 import cv2
 import numpy as np
 import pytest
-import torch
 from _gallery_helpers import fake_reconstruct
 from matplotlib import colormaps
 from PIL import Image
@@ -32,7 +31,6 @@ from ldr2hdr.gallery import (
 )
 from ldr2hdr.inference import Reconstructor
 from ldr2hdr.io import read_hdr, tonemap
-from ldr2hdr.models import create_model, save_weights
 
 JPEG_MAX_ERROR = 8  # 8-bit codes, JPEG quality 95 without chroma subsampling, smooth images
 JPEG_MEAN_ERROR = 1.0
@@ -52,9 +50,8 @@ def decode(path: Path) -> np.ndarray:
 
 
 @pytest.fixture(scope="module")
-def weights(tmp_path_factory):
-    torch.manual_seed(0)
-    return save_weights(create_model("twostage"), tmp_path_factory.mktemp("w") / "w.safetensors")
+def weights(random_twostage):
+    return random_twostage(0)
 
 
 @pytest.mark.parametrize(

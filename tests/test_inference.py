@@ -12,14 +12,12 @@ from ldr2hdr.errors import WeightsError
 from ldr2hdr.inference import Reconstructor, apply_tiled, reconstruct, tile_grid
 from ldr2hdr.inference.gainmap import WorkSpec, reconstruct_at, work_size
 from ldr2hdr.inference.memory import auto_tile_size
-from ldr2hdr.models import create_model, save_weights
+from ldr2hdr.models import create_model
 
 
 @pytest.fixture(scope="module")
-def weights(tmp_path_factory):
-    torch.manual_seed(4)
-    model = create_model("twostage")  # random weights: outputs up to ~5 (NTIRE), ~30 linear
-    return save_weights(model, tmp_path_factory.mktemp("w") / "random.safetensors")
+def weights(random_twostage):
+    return random_twostage(4)
 
 
 def _image(height: int, width: int, seed: int = 0) -> np.ndarray:

@@ -10,7 +10,7 @@ import torch
 from ldr2hdr.inference import Reconstructor, ort_backend
 from ldr2hdr.inference.ort_backend import OrtRunner, select_backend
 from ldr2hdr.inference.ort_graph import twostage_graph
-from ldr2hdr.models import create_model, save_weights
+from ldr2hdr.models import create_model
 
 ROUNDING = 1e-5  # float32 rounding of the rewritten residual, at outputs up to ~5
 
@@ -21,9 +21,8 @@ def _random_model(name: str, seed: int = 4) -> torch.nn.Module:
 
 
 @pytest.fixture(scope="module")
-def weights(tmp_path_factory):
-    path = tmp_path_factory.mktemp("w") / "random.safetensors"
-    return save_weights(_random_model("twostage"), path)
+def weights(random_twostage):
+    return random_twostage(4)
 
 
 @pytest.mark.parametrize("name", ["twostage", "stage1", "stage2"])
