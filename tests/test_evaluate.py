@@ -253,3 +253,19 @@ def test_old_modules_warn_and_give_the_same_objects(old: str, new: str, monkeypa
     assert module.__all__
     for name in module.__all__:
         assert getattr(module, name) is getattr(current, name), name
+
+
+def test_one_reconstructor_per_weights_file(monkeypatch) -> None:
+    from ldr2hdr.evaluation import methods
+
+    built = []
+
+    def counting(*args, **kwargs):
+        built.append(args)
+        return Reconstructor(*args, **kwargs)
+
+    monkeypatch.setattr(methods, "Reconstructor", counting)
+    names = ["twostage", "twostage@1/4", "twostage@0.01mp"]
+    resolved = methods.resolve_methods(names, device="cpu")
+    assert [m.name for m in resolved] == names
+    assert len(built) == 1

@@ -10,8 +10,10 @@ name is the exact path.
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -33,8 +35,7 @@ def _network(
     name: str,
     weights: str | os.PathLike | None,
     *,
-    device: str,
-    tile: int | None,
+    load: Callable[[Path], Reconstructor],
     work: WorkSpec | None = None,
     label: str | None = None,
 ) -> Method:
@@ -46,7 +47,7 @@ def _network(
     arch = read_weights_metadata(weights)["arch"]
     if arch != name:
         raise WeightsError(f"{weights}: weights are for {arch!r}, not for method {name!r}")
-    reconstructor = Reconstructor(weights, device=device, tile=tile, work_megapixels=0)
+    reconstructor = load(weights)
     count = sum(p.numel() for p in reconstructor.model.parameters())
 
     def predict(ldr: np.ndarray) -> np.ndarray:
@@ -115,14 +116,17 @@ def resolve_methods(
     networks, operators = set(list_models()), set(list_operators())
     bases = _check_names(methods, weights or {}, networks)
     weights = dict(weights or {})
+
+    @functools.cache
+    def load(path: Path) -> Reconstructor:  # one per weights file: `twostage`, `twostage@1/4`
+        return Reconstructor(path, device=device, tile=tile, work_megapixels=0)
+
     resolved = []
     for name, base in zip(methods, bases, strict=True):
         if base in networks:
             _, sep, spec = name.partition(WORK_SEPARATOR)
             work = _parse_work(spec) if sep else None
-            resolved.append(
-                _network(base, weights.get(base), device=device, tile=tile, work=work, label=name)
-            )
+            resolved.append(_network(base, weights.get(base), load=load, work=work, label=name))
         elif name in operators:
             resolved.append(_operator(name))
         else:
