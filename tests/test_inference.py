@@ -9,7 +9,7 @@ import torch
 
 import ldr2hdr
 from ldr2hdr.errors import WeightsError
-from ldr2hdr.inference import Reconstructor, apply_tiled, reconstruct, tile_grid
+from ldr2hdr.inference import Reconstructor, apply_tiled, gainmap, reconstruct, tile_grid
 from ldr2hdr.inference.gainmap import WorkSpec, reconstruct_at, work_size
 from ldr2hdr.inference.memory import auto_tile_size
 from ldr2hdr.models import create_model
@@ -199,6 +199,46 @@ def test_gain_upsampling_keeps_a_step_edge_sharp() -> None:
     near = slice(30, 44)
     error = np.abs(gain[:, near] - ideal[near]).mean()
     assert error < 0.4 * np.abs(smeared[:, near] - ideal[near]).mean()
+
+
+def test_gain_upsampling_leaves_no_dark_halo_beside_a_bright_step() -> None:
+    """A line fitted to NTIRE values across this step would undershoot the dark side (≈ 0.5)."""
+    photo = _step_photo()
+    out = reconstruct_at(photo, _triple_bright, 16, 24)
+    gain = out[..., 1] / photo[..., 1] ** 2.24
+    assert gain[:, :37].min() > 0.97  # and the bright side overshoots by under 10 %:
+    assert gain[:, 37:].max() < 3.3
+
+
+def test_gain_upsampling_keeps_a_colour_edge_of_equal_grey_sharp() -> None:
+    """Red | blue of the same grey level: the colour guide sees the edge (a grey guide cannot)."""
+    photo = np.full((64, 96, 3), 0.3, np.float32)
+    photo[:, :37, 0], photo[:, 37:, 2] = 0.6, 0.6
+    out = reconstruct_at(photo, _triple_bright, 16, 24)
+    red_gain = out[..., 0] / photo[..., 0] ** 2.24
+    assert np.all(red_gain[:, 36] - red_gain[:, 37] > 1.0)  # ×3 (at 0.6) → ×1.4 (at 0.3)
+    np.testing.assert_allclose(red_gain[:, :30], 3.0, rtol=0.05)
+    np.testing.assert_allclose(
+        red_gain[:, 44:], _triple_bright(np.float32(0.3)) ** 2.24 / 0.3**2.24, rtol=0.05
+    )
+
+
+def test_gain_upsampling_is_the_same_in_any_strips(monkeypatch) -> None:
+    rng = np.random.default_rng(8)
+    guide = rng.random((45, 70, 3), dtype=np.float32)
+    small = cv2.resize(guide, (23, 15), interpolation=cv2.INTER_AREA)
+    target = rng.random((15, 23, 3), dtype=np.float32)
+    whole = gainmap.guided_upsample(small, target, guide)
+    monkeypatch.setattr(gainmap, "STRIP_ROWS", 7)
+    np.testing.assert_array_equal(gainmap.guided_upsample(small, target, guide), whole)
+    # and its coefficients are sampled as cv2.resize samples them (bilinear, centres aligned):
+    coefficients = rng.random((15, 23, 12), dtype=np.float32)
+    strips = [
+        gainmap._upsample_rows(coefficients, range(r, min(r + 7, 45)), 45, 70)
+        for r in range(0, 45, 7)
+    ]
+    resized = cv2.resize(coefficients, (70, 45), interpolation=cv2.INTER_LINEAR)
+    np.testing.assert_allclose(np.concatenate(strips), resized, atol=1e-5)
 
 
 @pytest.mark.parametrize("level", [0.0, 1.0])

@@ -2,14 +2,18 @@
 
 HDR / photo (the *gain*) varies slowly except at edges the photo itself shows (the assumption
 behind Ultra HDR gain maps). So the network runs on an area-averaged copy of the photo and its
-output is brought to full size by a *fast guided filter* (He & Sun 2015) guided by the photo's
-grey level: the local linear model ``log(hdr + e) ≈ a · guide + b`` is fitted at the working
-resolution, and its coefficients are upsampled and applied to the full-resolution guide. The
-result's edges land on the photo's own edges, and its local gain over the photo is the
-network's. Multiplying the raw photo by the upsampled gain instead would also carry the
-photo's noise and quantisation back in, which the network removes (2 dB μ-PSNR lost on a
-simulated set, docs/inference.md). Where the photo is clipped the guide is flat, ``a`` falls to
-0, and the network's values are taken as they are (smoothly upsampled).
+output is brought to full size by a *fast guided filter* (He & Sun 2015) with the photo's three
+colours as guide: the local linear model ``log(hdr + e) ≈ A · photo + b`` (``hdr`` linear,
+``A`` a 3×3 matrix per pixel) is fitted at the working resolution, and its coefficients are
+upsampled and applied to the full-resolution photo. The result's edges, and its colour
+texture, land on the photo's own; its local gain over the photo is the network's. Structure
+weaker than the regularisation (noise, quantisation, which the network removes) is not carried
+back. Where the photo is clipped it is flat, ``A`` falls to 0 and the network's values are
+taken as they are (smoothly upsampled).
+
+The fit is made on the log (a gain is a difference there): fitted on the NTIRE-domain values
+instead, the line through a dark and a much brighter side of an edge undershoots the dark
+side, a dark halo (gain 0.5 beside a ×3 step in a test).
 
 Every array here is float32; ``photo`` is H×W×3 display-referred in [0, 1] (the network's input)
 and the results are H×W×3 linear relative radiance (≥ 0, 1.0 = the photo's clipping white).
@@ -38,6 +42,8 @@ GUIDE_EPS = 1e-4
 MIN_WORK_SIDE = 16
 MEGA = 1e6
 MEGAPIXEL_SUFFIX = "mp"
+# Rows of the full-size result computed at once: bounds the upsampled coefficients' memory.
+STRIP_ROWS = 256
 
 PredictNtire = Callable[[np.ndarray], np.ndarray]
 
@@ -101,11 +107,6 @@ def _resize(image: np.ndarray, rows: int, cols: int) -> np.ndarray:
     return cv2.resize(image, (cols, rows), interpolation=interpolation)
 
 
-def grey(photo: np.ndarray) -> np.ndarray:
-    """The guide: mean of the three channels (H×W float32, display domain, [0, 1])."""
-    return cv2.transform(photo, np.full((1, 3), 1 / 3, np.float32))
-
-
 def _box(image: np.ndarray, radius: int) -> np.ndarray:
     size = 2 * radius + 1
     return cv2.boxFilter(image, -1, (size, size), borderType=cv2.BORDER_REFLECT)
@@ -113,52 +114,65 @@ def _box(image: np.ndarray, radius: int) -> np.ndarray:
 
 def guided_coefficients(
     guide: np.ndarray, target: np.ndarray, *, radius: int = GUIDE_RADIUS, eps: float = GUIDE_EPS
-) -> tuple[np.ndarray, np.ndarray]:
-    """Smoothed coefficients (a, b) of ``target ≈ a · guide + b`` (both h×w float32)."""
-    mean_i = _box(guide, radius)
-    mean_p = _box(target, radius)
-    cov_ip = _box(guide * target, radius) - mean_i * mean_p
-    var_i = _box(guide * guide, radius) - mean_i * mean_i
-    a = cov_ip / (var_i + np.float32(eps))
-    b = mean_p - a * mean_i
-    return _box(a, radius), _box(b, radius)
+) -> np.ndarray:
+    """Smoothed coefficients of the colour guided filter ``target ≈ A · guide + b``.
+
+    Args:
+        guide: h×w×3 float32 (the photo at the working size, display domain, [0, 1]).
+        target: h×w×3 float32 (what is upsampled: the log of the network's output there).
+
+    Returns:
+        h×w×12 float32: per pixel ``A`` row by row (``A[c, i]``: output channel c, guide
+        channel i) then ``b``.
+    """
+    height, width = guide.shape[:2]
+    mean_i, mean_p = _box(guide, radius), _box(target, radius)
+    products = np.einsum("hwi,hwj->hwij", guide, guide).reshape(height, width, 9)
+    sigma = _box(products, radius).reshape(-1, 3, 3) - np.einsum(
+        "ni,nj->nij", mean_i.reshape(-1, 3), mean_i.reshape(-1, 3)
+    )
+    cross = np.einsum("hwi,hwc->hwic", guide, target).reshape(height, width, 9)
+    cov = _box(cross, radius).reshape(-1, 3, 3) - np.einsum(
+        "ni,nc->nic", mean_i.reshape(-1, 3), mean_p.reshape(-1, 3)
+    )
+    sigma += np.float32(eps) * np.eye(3, dtype=np.float32)
+    a = np.linalg.solve(sigma.astype(np.float64), cov.astype(np.float64))  # a[n, i, c]
+    a = a.transpose(0, 2, 1).astype(np.float32).reshape(height, width, 9)
+    b = mean_p - np.einsum("hwci,hwi->hwc", a.reshape(height, width, 3, 3), mean_i)
+    return _box(np.concatenate([a, b], axis=2), radius)
+
+
+def _upsample_rows(coefficients: np.ndarray, rows: range, height: int, width: int) -> np.ndarray:
+    """Rows ``rows`` of ``coefficients`` (h×w×K) resized bilinearly to height × width.
+
+    The same sampling as ``cv2.resize(..., INTER_LINEAR)`` to the full size (pixel centres
+    aligned, edges replicated), computed for a strip of rows only.
+    """
+    low_rows = coefficients.shape[0]
+    y = (np.arange(rows.start, rows.stop) + 0.5) * (low_rows / height) - 0.5
+    y = np.clip(y, 0, low_rows - 1)
+    top = np.minimum(y.astype(np.int64), max(low_rows - 2, 0))
+    weight = (y - top).astype(np.float32)[:, None, None]
+    bottom = np.minimum(top + 1, low_rows - 1)
+    strip = coefficients[top] * (1 - weight) + coefficients[bottom] * weight
+    return cv2.resize(strip, (width, len(rows)), interpolation=cv2.INTER_LINEAR)
 
 
 def guided_upsample(guide_low: np.ndarray, target_low: np.ndarray, guide: np.ndarray) -> np.ndarray:
-    """Fast guided upsampling of ``target_low`` (h×w) to the size of ``guide`` (H×W float32)."""
-    a, b = guided_coefficients(guide_low, target_low)
-    rows, cols = guide.shape
-    out = _resize(a, rows, cols)
-    out *= guide
-    out += _resize(b, rows, cols)
-    return out
+    """Fast colour guided upsampling of ``target_low`` (h×w×3) to the size of ``guide`` (H×W×3).
 
-
-def apply_gain(photo: np.ndarray, hdr_low: np.ndarray) -> np.ndarray:
-    """Full-size linear HDR from the photo and the network's linear HDR at a working size.
-
-    Args:
-        photo: float32 H×W×3, display-referred, [0, 1].
-        hdr_low: float32 h×w×3, linear, ≥ 0: the network's output on ``photo`` area-resized to
-            h×w (h ≤ H, w ≤ W). At h×w = H×W it is returned as it is (up to rounding).
-
-    Returns:
-        float32 H×W×3 linear HDR, ≥ 0, 1.0 = the photo's clipping white.
+    All float32; the result is computed in strips of ``STRIP_ROWS`` rows, so its coefficients
+    never exist at full size.
     """
-    rows, cols = photo.shape[:2]
-    low_rows, low_cols = hdr_low.shape[:2]
-    guide = grey(photo)
-    guide_low = _resize(guide, low_rows, low_cols)
-    offset = np.float32(LOG_OFFSET)
-    out = np.empty_like(photo)
-    same_size = (low_rows, low_cols) == (rows, cols)
-    for c in range(3):
-        log_hdr = np.log(np.ascontiguousarray(hdr_low[..., c]) + offset)
-        if not same_size:
-            log_hdr = guided_upsample(guide_low, log_hdr, guide)
-        value = np.exp(log_hdr, out=log_hdr)
-        value -= offset
-        out[..., c] = np.maximum(value, 0.0)
+    coefficients = guided_coefficients(guide_low, target_low)
+    height, width = guide.shape[:2]
+    out = np.empty((height, width, 3), np.float32)
+    for start in range(0, height, STRIP_ROWS):
+        rows = range(start, min(start + STRIP_ROWS, height))
+        strip = _upsample_rows(coefficients, rows, height, width)
+        a = strip[..., :9].reshape(len(rows), width, 3, 3)
+        out[rows.start : rows.stop] = np.einsum("hwci,hwi->hwc", a, guide[rows.start : rows.stop])
+        out[rows.start : rows.stop] += strip[..., 9:]
     return out
 
 
@@ -173,6 +187,12 @@ def reconstruct_at(
     height, width = photo.shape[:2]
     if not (0 < rows <= height and 0 < cols <= width):
         raise ValueError(f"working size must lie within {height}×{width}; got {rows}×{cols}")
-    small = _resize(photo, rows, cols)
-    hdr_low = predict_ntire(np.clip(small, 0.0, 1.0)) ** np.float32(NTIRE_GAMMA)
-    return apply_gain(photo, hdr_low)
+    small = np.clip(_resize(photo, rows, cols), 0.0, 1.0)
+    hdr = np.power(predict_ntire(small), np.float32(NTIRE_GAMMA))
+    if (rows, cols) == (height, width):
+        return hdr
+    offset = np.float32(LOG_OFFSET)
+    log_hdr = guided_upsample(small, np.log(hdr + offset), photo)
+    hdr = np.exp(log_hdr, out=log_hdr)
+    hdr -= offset
+    return np.maximum(hdr, 0.0, out=hdr)
