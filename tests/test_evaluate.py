@@ -240,6 +240,7 @@ def test_ratios_identity_leaves_midtones_and_files_carry_them(dataset: Path, tmp
     [
         ("ldr2hdr.evaluate", "ldr2hdr.evaluation"),
         ("ldr2hdr.report_figures", "ldr2hdr.evaluation.figures"),
+        ("ldr2hdr.devices", "ldr2hdr.runtime"),
     ],
 )
 def test_old_modules_warn_and_give_the_same_objects(old: str, new: str, monkeypatch) -> None:
