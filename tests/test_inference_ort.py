@@ -110,7 +110,8 @@ def test_ort_tiles_fit_the_budget_at_its_bytes_per_pixel(weights) -> None:
 
     ort_tile = Reconstructor(weights, device="cpu").tile
     torch_tile = Reconstructor(weights, device="cpu", backend="torch").tile
-    assert 64 <= ort_tile < torch_tile
+    # ONNX Runtime's graph (no Concat) needs 1.9 KB per pixel, PyTorch's 3 KB: larger tiles
+    assert 64 <= torch_tile < ort_tile
     assert (ort_tile + 34) ** 2 * ORT_BYTES_PER_PIXEL <= CPU_MEMORY_CAP * 1.01
 
 

@@ -4,10 +4,13 @@ backend (:mod:`ldr2hdr.inference.ort_backend`).
 :func:`twostage_graph` writes the same function as :class:`~ldr2hdr.models.TwoStage` (or one
 :class:`~ldr2hdr.models.twostage.StageNet` alone) as an ONNX ``ModelProto`` in milliseconds,
 where ``torch.onnx.export`` takes about 15 s: fast enough to build each time a
-:class:`~ldr2hdr.inference.Reconstructor` loads a model on the CPU. Two rewrites of the
-arithmetic, exact in real numbers, let ONNX Runtime fuse more of each block into its
-convolutions:
+:class:`~ldr2hdr.inference.Reconstructor` loads a model on the CPU. Three rewrites of the
+arithmetic, exact in real numbers (the first changes the order of the sums), let ONNX Runtime
+fuse more of each block into its convolutions:
 
+- each convolution of the concatenated features ``[X, d1, …]`` is written as the sum of one
+  convolution per feature (its weights' input channels sliced), so no Concat copies the
+  features: 12 % faster on a 459² window, and 2.4× less memory (1.7 KB per pixel against 4.0);
 - the residual ``0.8·(s·F(X) + X) + X`` becomes one convolution: the fusing conv's weights and
   bias are scaled by ``0.8·s`` and ``1.8`` is added to the centre tap of each channel's own
   input (its first 64 inputs are ``X``), so it returns ``0.8·s·F(X) + 1.8·X``;
@@ -95,12 +98,30 @@ def _residual_fuse_weights(block: ResidualDenseAttentionBlock) -> tuple[np.ndarr
     return weight, bias
 
 
+def _conv_of_parts(
+    graph: _Graph, parts: list[tuple[str, int]], conv: tuple[np.ndarray, np.ndarray]
+) -> str:
+    """``conv(concat(parts))`` as a sum of one convolution per (name, channels) part, no Concat.
+
+    ONNX Runtime fuses each Add into the convolution that produces its other input and keeps
+    every part in its blocked layout, where a Concat would copy (and hold) all of them again
+    for each layer.
+    """
+    weight, bias = conv
+    total, start = None, 0
+    for part, width in parts:
+        term = graph.conv(part, weight[:, start : start + width], bias if total is None else None)
+        total = term if total is None else graph.op("Add", [term, total])
+        start += width
+    return total
+
+
 def _block(graph: _Graph, block: ResidualDenseAttentionBlock, x: str) -> str:
-    features = [x]
+    features = [(x, block.attention.conv.in_channels)]
     for layer in block.dense:
-        joined = features[0] if len(features) == 1 else graph.op("Concat", features, axis=1)
-        features.append(graph.op("Relu", [graph.conv(joined, *_weights(layer))]))
-    residual = graph.conv(graph.op("Concat", features, axis=1), *_residual_fuse_weights(block))
+        feature = graph.op("Relu", [_conv_of_parts(graph, features, _weights(layer))])
+        features.append((feature, layer.out_channels))
+    residual = _conv_of_parts(graph, features, _residual_fuse_weights(block))
     attention = block.attention
     mean = graph.op("ReduceMean", [x, graph.channel_axis], keepdims=1)
     peak = graph.op("ReduceMax", [x, graph.channel_axis], keepdims=1)
