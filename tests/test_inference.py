@@ -34,6 +34,25 @@ def test_tile_grid_covers_every_pixel_once() -> None:
     assert np.all(cover == 1)
 
 
+@pytest.mark.parametrize(("height", "width", "tile"), [(400, 300, 64), (37, 53, 16), (50, 45, 16)])
+def test_tile_windows_share_one_shape_and_keep_the_overlap(height, width, tile) -> None:
+    overlap = 5
+    tiles = tile_grid(height, width, tile=tile, overlap=overlap)
+    shapes = {
+        (t.window[0].stop - t.window[0].start, t.window[1].stop - t.window[1].start) for t in tiles
+    }
+    assert len(shapes) == 1
+    (rows, cols) = shapes.pop()
+    assert rows <= tile + 2 * overlap and cols <= tile + 2 * overlap
+    for t in tiles:
+        for core, window, length in zip(t.core, t.window, (height, width), strict=True):
+            assert window.start >= 0 and window.stop <= length and core.stop - core.start <= tile
+            assert core.start - window.start >= overlap or window.start == 0
+            assert window.stop - core.stop >= overlap or window.stop == length
+    if height <= tile + 2 * overlap and width <= tile + 2 * overlap:
+        assert len(tiles) == 1  # one window fits: no tiling at all
+
+
 @pytest.mark.parametrize(("height", "width", "tile"), [(61, 47, 16), (53, 37, 23), (40, 70, 7)])
 def test_tiled_equals_untiled(weights, height: int, width: int, tile: int) -> None:
     image = _image(height, width)

@@ -77,13 +77,38 @@ def test_onnxruntime_refused_where_it_cannot_run(monkeypatch) -> None:
         select_backend("onnxruntime", model, cpu, "fp32")
 
 
-def test_sessions_are_cached_per_shape() -> None:
+def _count_sessions(monkeypatch) -> list[tuple]:
+    import onnxruntime
+
+    built = []
+    real = onnxruntime.InferenceSession
+
+    def counting(*args, **kwargs):
+        built.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(onnxruntime, "InferenceSession", counting)
+    return built
+
+
+def test_one_session_per_shape_reused_until_the_shape_changes(monkeypatch) -> None:
+    built = _count_sessions(monkeypatch)
     runner = OrtRunner(_random_model("stage2"), threads=1)
-    for width in range(8, 8 + ort_backend.SESSION_CACHE + 2):
+    for width in (8, 8, 9, 9, 8):
         runner(torch.rand(1, 3, 9, width))
-    runner(torch.rand(1, 3, 9, 8 + ort_backend.SESSION_CACHE + 1))
-    assert len(runner._sessions) == ort_backend.SESSION_CACHE
-    assert next(reversed(runner._sessions)) == (1, 3, 9, 8 + ort_backend.SESSION_CACHE + 1)
+    assert len(built) == 3  # 8, 9, then 8 again: one session alive at a time
+    runner.release()
+    assert runner._session_for_shape is None
+
+
+def test_a_tiled_image_builds_one_session_and_keeps_none(weights, monkeypatch) -> None:
+    built = _count_sessions(monkeypatch)
+    rec = Reconstructor(weights, device="cpu", tile=16)
+    photo = np.random.default_rng(3).random((45, 70, 3), dtype=np.float32)
+    assert rec.tile_count(45, 70) > 4
+    rec(photo)
+    assert len(built) == 1
+    assert rec._ort._session_for_shape is None
 
 
 def test_cli_offers_the_same_backends() -> None:

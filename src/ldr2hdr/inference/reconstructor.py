@@ -195,19 +195,23 @@ class Reconstructor:
         if not image.flags.writeable:  # e.g. np.asarray(PIL image); torch wants writable
             image = image.copy()
         x = torch.from_numpy(image).permute(2, 0, 1).unsqueeze(0)
-        if self.tile:
-            y = apply_tiled(
-                self._forward,
-                x,
-                tile=self.tile,
-                overlap=self.radius,
-                out_dtype=torch.float32,
-                progress=progress,
-            )
-        else:
-            y = self._forward(x).cpu()
-            if progress is not None:
-                progress(1)
+        try:
+            if self.tile:
+                y = apply_tiled(
+                    self._forward,
+                    x,
+                    tile=self.tile,
+                    overlap=self.radius,
+                    out_dtype=torch.float32,
+                    progress=progress,
+                )
+            else:
+                y = self._forward(x).cpu()
+                if progress is not None:
+                    progress(1)
+        finally:
+            if self._ort is not None:
+                self._ort.release()  # its arena holds a tile's peak: ~1 GB at the default tile
         return np.ascontiguousarray(y[0].permute(1, 2, 0).numpy())
 
     def predict_ntire(

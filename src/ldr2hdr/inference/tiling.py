@@ -1,16 +1,21 @@
 """Tiled application of a local (finite receptive field) image network.
 
-The image is cut into a grid of *core* tiles of at most ``tile`` × ``tile`` pixels. Each core is
-processed with a margin of ``overlap`` pixels of real image around it (clipped at the image's
-border) and only the core of the result is kept. When ``overlap`` is at least the network's
-receptive radius, every kept pixel sees exactly the inputs it would see in a whole-image pass,
-so the tiled result equals the untiled one (up to floating-point summation order).
+The image is cut into a grid of *core* tiles of at most ``tile`` × ``tile`` pixels, of balanced
+sizes. Each core is processed inside a *window* that reaches at least ``overlap`` pixels of real
+image beyond it (or the image's border), and only the core of the result is kept. When
+``overlap`` is at least the network's receptive radius, every kept pixel sees exactly the inputs
+it would see in a whole-image pass, so the tiled result equals the untiled one (up to
+floating-point summation order).
+
+All windows of one image have the same shape (those at the border are shifted inwards rather
+than cut), so a backend that builds one graph or session per input shape builds one per image.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import pairwise
 
 import torch
 from torch import Tensor
@@ -36,10 +41,13 @@ class Tile:
 
 
 def _spans(length: int, tile: int, overlap: int) -> Iterator[tuple[slice, slice]]:
-    """(core, window) spans along one axis."""
-    for start in range(0, length, tile):
-        stop = min(start + tile, length)
-        yield slice(start, stop), slice(max(0, start - overlap), min(length, stop + overlap))
+    """(core, window) spans along one axis: balanced cores, windows of one size."""
+    count = 1 if length <= tile + 2 * overlap else -(-length // tile)  # ceil
+    cores = list(pairwise(i * length // count for i in range(count + 1)))
+    size = min(length, max(stop - start for start, stop in cores) + 2 * overlap)
+    for start, stop in cores:
+        first = min(max(start - overlap, 0), length - size)
+        yield slice(start, stop), slice(first, first + size)
 
 
 def tile_grid(height: int, width: int, *, tile: int, overlap: int) -> list[Tile]:
