@@ -192,7 +192,11 @@ def reconstruct_at(
     if (rows, cols) == (height, width):
         return hdr
     offset = np.float32(LOG_OFFSET)
-    log_hdr = guided_upsample(small, np.log(hdr + offset), photo)
+    log_low = np.log(hdr + offset)
+    log_hdr = guided_upsample(small, log_low, photo)
+    # Where the photo's colours barely vary, A·photo can reach far outside anything the network
+    # produced (×1e4 on random weights and noise); no value leaves the network's own range.
+    np.clip(log_hdr, log_low.min(), log_low.max(), out=log_hdr)
     hdr = np.exp(log_hdr, out=log_hdr)
     hdr -= offset
     return np.maximum(hdr, 0.0, out=hdr)
