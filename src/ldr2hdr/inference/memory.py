@@ -11,8 +11,9 @@ import torch
 # Peak memory of a no-grad forward pass of the two-stage network, per pixel of the processed
 # window, measured as ~2.0–2.6 KB at fp32 on CPU (256² to 1024², channels-last); rounded up.
 BYTES_PER_PIXEL_FP32 = 3 * 1024
-# The same for the ONNX Runtime backend (static shapes, memory patterns and arena off; its graph
-# has no Concat in the dense blocks): 1.66–1.72 KB at 459² to 800², rounded up.
+# The same for the ONNX Runtime backend (static shapes, memory patterns off; its graph has no
+# Concat in the dense blocks): 1.66–1.72 KB at 459² to 800² without the arena, 1.71–1.76 KB
+# with the session arena the backend uses; rounded up.
 ORT_BYTES_PER_PIXEL = 1900
 # Share of the available memory a forward pass may take, and a hard cap on the CPU.
 CPU_MEMORY_SHARE = 0.25

@@ -1,10 +1,11 @@
 """Tiled application of a local (finite receptive field) image network.
 
 The image is cut into a grid of *core* tiles of at most ``tile`` × ``tile`` pixels, of balanced
-sizes. Each core is processed inside a *window* that reaches at least ``overlap`` pixels of real
-image beyond it (or the image's border), and only the core of the result is kept. When
-``overlap`` is at least the network's receptive radius, every kept pixel sees exactly the inputs
-it would see in a whole-image pass, so the tiled result equals the untiled one (up to
+sizes (a side of at most ``tile + 2·overlap`` pixels is not cut at all: one window holds it).
+Each core is processed inside a *window* that reaches at least ``overlap`` pixels of real image
+beyond it (or the image's border), and only the core of the result is kept. When ``overlap`` is
+at least the network's receptive radius, every kept pixel sees exactly the inputs it would see
+in a whole-image pass, so the tiled result equals the untiled one (up to
 floating-point summation order).
 
 All windows of one image have the same shape (those at the border are shifted inwards rather
