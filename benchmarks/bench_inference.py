@@ -4,7 +4,8 @@ Reference: a plain 64→64 3×3 convolution on a 512×512 map, fp32, timed after
 memory layouts (default NCHW and channels-last), best of several runs, measured before the rows
 and again after them; the network's GFLOP/s (nominal FLOPs of the output pixels, so the tiles'
 overlap counts against it) is reported against the fastest of these (×ref). ``overlap`` is the
-pixels the network computed ÷ the image's pixels.
+pixels the network computed ÷ the image's pixels (weighted by FLOPs over the stages, which are
+tiled one after the other, each with its own overlap).
 
 Rows, each in a fresh process so that its peak memory (CPU: peak RSS) is its own:
 
@@ -37,7 +38,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ldr2hdr.inference import Reconstructor, tile_grid
+from ldr2hdr.inference import Reconstructor
 from ldr2hdr.models import create_model, save_weights
 
 KIB = 1024
@@ -103,16 +104,27 @@ def _reconstructor(setting: dict) -> Reconstructor:
     return rec
 
 
+def _stage_work(rec: Reconstructor, rows: int, cols: int) -> list[tuple[float, list]]:
+    """(FLOPs per pixel, tiles) of each stage the network is tiled in, first to last."""
+    flops = [conv_flops_per_pixel(stage.module) for stage in rec.stages]
+    return list(zip(flops, rec.tile_grids(rows, cols), strict=True))
+
+
+def _area(span: tuple[slice, slice]) -> int:
+    return (span[0].stop - span[0].start) * (span[1].stop - span[1].start)
+
+
 def _done_fraction(rec: Reconstructor, height: int, width: int, tiles: int) -> float:
-    """Share of the image's core pixels in the first ``tiles`` tiles (1.0: all of them)."""
-    grid = tile_grid(height, width, tile=rec.tile, overlap=rec.radius or 0) if rec.tile else []
-    if not tiles or tiles >= len(grid):
+    """Share of the network's work (FLOPs of core pixels) in the first ``tiles`` tiles of all
+    stages (1.0: all of them)."""
+    work = _stage_work(rec, height, width)
+    if not tiles or tiles >= sum(len(grid) for _, grid in work):
         return 1.0
-    done = sum(
-        (t.core[0].stop - t.core[0].start) * (t.core[1].stop - t.core[1].start)
-        for t in grid[:tiles]
-    )
-    return done / (height * width)
+    done, left = 0.0, tiles
+    for flops, grid in work:
+        done += flops * sum(_area(t.core) for t in grid[:left])
+        left = max(0, left - len(grid))
+    return done / (height * width * sum(flops for flops, _ in work))
 
 
 def run_one(setting: dict) -> dict:
@@ -140,14 +152,8 @@ def run_one(setting: dict) -> dict:
     seconds = time.perf_counter() - start
     done = _done_fraction(rec, height, width, tiles if limit else 0)
     rows, cols = rec.work_size(height, width)
-    grid = tile_grid(rows, cols, tile=rec.tile, overlap=rec.radius or 0) if rec.tile else []
-    computed = (
-        sum(
-            (t.window[0].stop - t.window[0].start) * (t.window[1].stop - t.window[1].start)
-            for t in grid
-        )
-        or rows * cols
-    )
+    work = _stage_work(rec, rows, cols)
+    computed = sum(flops * sum(_area(t.window) for t in grid) for flops, grid in work)
     peak = (
         torch.cuda.max_memory_allocated()
         if device.type == "cuda"
@@ -164,7 +170,7 @@ def run_one(setting: dict) -> dict:
         "peak_gib": peak / KIB**3,
         "tile": rec.tile,
         "backend": rec.backend,
-        "overlap": computed / (rows * cols),
+        "overlap": computed / (rows * cols * sum(flops for flops, _ in work)),
         "plan": rec.describe(height, width),
         "extrapolated": done < 1.0,
     }

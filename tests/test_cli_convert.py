@@ -51,8 +51,8 @@ def test_exr_holds_the_reconstruction(tmp_path, weights) -> None:
     assert _convert(src, "--weights", weights, "--preview") == 0
     expected = reconstruct(read_ldr(src), weights=weights, device="cpu")
     np.testing.assert_allclose(read_hdr(tmp_path / "p.exr"), expected, rtol=1e-3, atol=1e-4)
-    preview = Image.open(tmp_path / "p_preview.jpg")
-    assert preview.size == (21, 17) and preview.mode == "RGB"
+    with Image.open(tmp_path / "p_preview.jpg") as preview:
+        assert preview.size == (21, 17) and preview.mode == "RGB"
 
 
 def test_uhdr_shows_the_upright_photo_and_its_gain_map_the_reconstruction(tmp_path, weights):

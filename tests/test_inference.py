@@ -12,6 +12,7 @@ from ldr2hdr.errors import WeightsError
 from ldr2hdr.inference import Reconstructor, apply_tiled, gainmap, reconstruct, tile_grid
 from ldr2hdr.inference.gainmap import WorkSpec, reconstruct_at, work_size
 from ldr2hdr.inference.memory import auto_tile_size
+from ldr2hdr.inference.tiling import apply_tiled_in_place
 from ldr2hdr.models import create_model
 
 
@@ -79,6 +80,29 @@ def test_too_small_overlap_differs(weights) -> None:
         short = apply_tiled(fn, x, tile=16, overlap=model.receptive_radius // 2)
     assert (exact - whole).abs().max() <= 1e-12
     assert (short - whole).abs().max() > 1e-7
+
+
+@pytest.mark.parametrize(("height", "width", "tile", "overlap"), [(61, 47, 16, 5), (40, 70, 3, 5)])
+def test_tiling_in_place_equals_tiling_into_a_new_array(height, width, tile, overlap) -> None:
+    blur = torch.nn.Conv2d(3, 3, 2 * overlap + 1, padding=overlap, bias=False).double()
+    torch.nn.init.uniform_(blur.weight)
+    x = torch.rand(1, 3, height, width, dtype=torch.float64)
+    with torch.no_grad():
+        whole = blur(x)
+        new = apply_tiled(blur, x, tile=tile, overlap=overlap)
+        in_place = apply_tiled_in_place(blur, x.clone(), tile=tile, overlap=overlap)
+    assert (new - whole).abs().max() <= 1e-12
+    assert torch.equal(in_place, new)  # cores of 3 px: windows read two rows of cores up
+
+
+def test_stages_are_tiled_with_their_own_radius(weights) -> None:
+    rec = Reconstructor(weights, device="cpu", tile=100)
+    assert [stage.radius for stage in rec.stages] == [11, 6]  # the two stages: ±17 together
+    for grid, radius in zip(rec.tile_grids(300, 200), (11, 6), strict=True):
+        inner = grid[2]  # middle row, first column (3 rows × 2 columns)
+        assert inner.core[0].start - inner.window[0].start == radius
+    assert rec.tile_count(300, 200) == 2 * 3 * 2
+    assert Reconstructor(weights, device="cpu", tile=0).tile_count(300, 200) == 2
 
 
 def test_output_is_linear_ntire_power(weights) -> None:

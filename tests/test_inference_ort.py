@@ -101,14 +101,14 @@ def test_one_session_per_shape_reused_until_the_shape_changes(monkeypatch) -> No
     assert runner._session_for_shape is None
 
 
-def test_a_tiled_image_builds_one_session_and_keeps_none(weights, monkeypatch) -> None:
+def test_a_tiled_image_builds_one_session_per_stage_and_keeps_none(weights, monkeypatch) -> None:
     built = _count_sessions(monkeypatch)
     rec = Reconstructor(weights, device="cpu", tile=16)
     photo = np.random.default_rng(3).random((45, 70, 3), dtype=np.float32)
-    assert rec.tile_count(45, 70) > 4
+    assert rec.tile_count(45, 70) > 8
     rec(photo)
-    assert len(built) == 1
-    assert rec._ort._session_for_shape is None
+    assert len(built) == len(rec.stages) == 2
+    assert all(runner._session_for_shape is None for runner in rec._ort)
 
 
 def test_cli_offers_the_same_backends() -> None:
@@ -137,7 +137,9 @@ def test_ort_tiles_fit_the_budget_at_its_bytes_per_pixel(weights) -> None:
     torch_tile = Reconstructor(weights, device="cpu", backend="torch").tile
     # ONNX Runtime's graph (no Concat) needs 1.9 KB per pixel, PyTorch's 3 KB: larger tiles
     assert 64 <= torch_tile < ort_tile
-    assert (ort_tile + 34) ** 2 * ORT_BYTES_PER_PIXEL <= CPU_MEMORY_CAP * 1.01
+    widest = 2 * max(stage.radius for stage in Reconstructor(weights, device="cpu").stages)
+    assert widest == 22  # stage I's ±11 px: the stages are tiled one after the other
+    assert (ort_tile + widest) ** 2 * ORT_BYTES_PER_PIXEL <= CPU_MEMORY_CAP * 1.01
 
 
 @pytest.mark.parametrize("backend", ["torch", "onnxruntime"])

@@ -23,7 +23,8 @@ from ldr2hdr.domain import NTIRE_GAMMA
 from ldr2hdr.inference.gainmap import MEGA, reconstruct_at, work_size
 from ldr2hdr.inference.memory import ORT_BYTES_PER_PIXEL, auto_tile_size
 from ldr2hdr.inference.ort_backend import OrtRunner, select_backend
-from ldr2hdr.inference.tiling import apply_tiled, tile_grid
+from ldr2hdr.inference.stages import network_stages
+from ldr2hdr.inference.tiling import Tile, apply_tiled, apply_tiled_in_place, tile_grid
 from ldr2hdr.models import load_weights
 from ldr2hdr.models.presets import DEFAULT_PRESET, preset_path, resolve_weights
 from ldr2hdr.runtime import PRECISIONS, autocast, resolve_device
@@ -92,8 +93,9 @@ class Reconstructor:
         device: ``auto``, ``cpu``, ``cuda`` or ``mps``.
         precision: ``fp32``, ``bf16`` or ``fp16`` (autocast; the result is float32 either way).
         tile: core tile side in pixels; ``None`` picks it from the free memory, ``0`` disables
-            tiling. Tiles overlap by the network's receptive radius, so the result equals the
-            untiled one.
+            tiling. The network's stages (:mod:`ldr2hdr.inference.stages`) are tiled one
+            after the other, each stage's tiles overlapping by its receptive radius, so the
+            result equals the untiled one.
         work_megapixels: the network's working resolution. ``0``: full size (the exact path,
             tiled). ``N`` > 0: if the photo is larger than N megapixels, the gain-map fast path
             (:mod:`ldr2hdr.inference.gainmap`) runs the network on an N-megapixel copy and
@@ -122,9 +124,11 @@ class Reconstructor:
         self.device = resolve_device(device)
         self.precision = precision
         self.model = self._load(self.weights, self.device)
-        self.radius: int | None = getattr(self.model, "receptive_radius", None)
+        self.stages = network_stages(self.model)
         self.backend = select_backend(backend, self.model, self.device, precision)
-        self._ort = OrtRunner(self.model) if self.backend == "onnxruntime" else None
+        self._ort = (
+            [OrtRunner(s.module) for s in self.stages] if self.backend == "onnxruntime" else None
+        )
         self.tile = self._choose_tile(tile)
         self.work_megapixels = check_work_megapixels(work_megapixels)
 
@@ -137,14 +141,15 @@ class Reconstructor:
         return model
 
     def _choose_tile(self, tile: int | None) -> int:
-        if self.radius is None:
+        radii = [s.radius for s in self.stages]
+        if None in radii:
             return 0  # a global model (pooling) cannot be tiled exactly
         if tile is None:
             element = torch.finfo(PRECISIONS[self.precision]).bits // 8
             per_pixel = ORT_BYTES_PER_PIXEL if self._ort is not None else None
             return auto_tile_size(
                 self.device,
-                overlap=self.radius,
+                overlap=max(radii),
                 bytes_per_element=element,
                 bytes_per_pixel=per_pixel,
             )
@@ -153,16 +158,17 @@ class Reconstructor:
     def _autocast(self) -> contextlib.AbstractContextManager:
         return autocast(self.device, self.precision)
 
-    def _forward(self, window: torch.Tensor) -> torch.Tensor:
+    def _forward(self, stage: int, window: torch.Tensor) -> torch.Tensor:
+        """Stage ``stage`` of the network on one window (N×3×h×w) → float32 N×3×h×w."""
         if window.dtype == torch.uint8:  # as as_unit_float does it, one tile at a time
             window = window.to(torch.float32).div_(UINT8_MAX)
         if self._ort is not None:
-            return self._ort(window)
+            return self._ort[stage](window)
         x = window.to(self.device)
         if self.device.type == "cpu":
             x = x.contiguous(memory_format=torch.channels_last)
         with torch.inference_mode(), self._autocast():
-            return self.model(x).hdr.float()
+            return self.stages[stage].module(x).float()
 
     def work_size(
         self, height: int, width: int, work_megapixels: WorkMegapixels | None = None
@@ -194,25 +200,35 @@ class Reconstructor:
     ) -> np.ndarray:
         if not image.flags.writeable:  # e.g. np.asarray(PIL image); torch wants writable
             image = image.copy()
-        x = torch.from_numpy(image).permute(2, 0, 1).unsqueeze(0)
-        try:
-            if self.tile:
-                y = apply_tiled(
-                    self._forward,
-                    x,
-                    tile=self.tile,
-                    overlap=self.radius,
-                    out_dtype=torch.float32,
-                    progress=progress,
-                )
-            else:
-                y = self._forward(x).cpu()
-                if progress is not None:
-                    progress(1)
-        finally:
-            if self._ort is not None:
-                self._ort.release()  # its arena holds a tile's peak: ~1 GB at the default tile
+        y = torch.from_numpy(image).permute(2, 0, 1).unsqueeze(0)
+        for index, stage in enumerate(self.stages):
+            try:
+                y = self._run_stage(index, y, stage.radius, progress)
+            finally:
+                if self._ort is not None:  # its arena holds a tile's peak: ~1 GB
+                    self._ort[index].release()
         return np.ascontiguousarray(y[0].permute(1, 2, 0).numpy())
+
+    def _run_stage(
+        self,
+        index: int,
+        x: torch.Tensor,
+        radius: int | None,
+        progress: Callable[[int], None] | None,
+    ) -> torch.Tensor:
+        """Stage ``index`` on the whole image x (N×3×H×W, on the CPU) → float32, on the CPU;
+        a later stage's tiled result replaces its input (stage I's float32 array)."""
+        fn = functools.partial(self._forward, index)
+        if not self.tile:
+            y = fn(x).cpu()
+            if progress is not None:
+                progress(1)
+            return y
+        if index > 0:
+            return apply_tiled_in_place(fn, x, tile=self.tile, overlap=radius, progress=progress)
+        return apply_tiled(
+            fn, x, tile=self.tile, overlap=radius, out_dtype=torch.float32, progress=progress
+        )
 
     def predict_ntire(
         self,
@@ -263,10 +279,20 @@ class Reconstructor:
         self, height: int, width: int, work_megapixels: WorkMegapixels | None = None
     ) -> int:
         """How many tiles of the network an image of this size is processed in."""
-        if not self.tile:
-            return 1
         rows, cols = self.work_size(height, width, work_megapixels)
-        return len(tile_grid(rows, cols, tile=self.tile, overlap=self.radius or 0))
+        return sum(len(grid) for grid in self.tile_grids(rows, cols))
+
+    def tile_grids(self, rows: int, cols: int) -> list[list[Tile]]:
+        """The tiles of each stage (:attr:`stages`) for a network input of rows × cols pixels;
+        untiled, each stage has one tile, the whole input."""
+        if not self.tile:
+            whole = Tile(
+                core=(slice(0, rows), slice(0, cols)), window=(slice(0, rows), slice(0, cols))
+            )
+            return [[whole] for _ in self.stages]
+        return [
+            tile_grid(rows, cols, tile=self.tile, overlap=stage.radius) for stage in self.stages
+        ]
 
 
 @functools.lru_cache(maxsize=2)

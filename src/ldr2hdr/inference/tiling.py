@@ -95,3 +95,43 @@ def apply_tiled(
         if progress is not None:
             progress(1)
     return result
+
+
+def apply_tiled_in_place(
+    fn: TileFn,
+    image: Tensor,
+    *,
+    tile: int,
+    overlap: int,
+    progress: Callable[[int], None] | None = None,
+) -> Tensor:
+    """Like :func:`apply_tiled`, but the result replaces ``image`` (N×C×H×W) and is returned.
+
+    ``fn`` must keep the channels; its result is cast to ``image``'s dtype. A tile's result is
+    held back until no window still to be computed reads its core (windows come row by row, so
+    about two rows of tiles are held), so every window reads ``image``'s original values and the
+    result equals :func:`apply_tiled`'s, without a second full-size array.
+    """
+    pending: list[tuple[Tile, Tensor]] = []
+    for t in tile_grid(image.shape[-2], image.shape[-1], tile=tile, overlap=overlap):
+        first_row = t.window[0].start  # no later window starts above it
+        pending = _write_back(image, pending, before_row=first_row)
+        out = fn(image[(..., *t.window)])
+        pending.append((t, out[(..., *t.core_in_window)]))
+        if progress is not None:
+            progress(1)
+    _write_back(image, pending, before_row=image.shape[-2])
+    return image
+
+
+def _write_back(
+    image: Tensor, pending: list[tuple[Tile, Tensor]], *, before_row: int
+) -> list[tuple[Tile, Tensor]]:
+    """Write the held results whose cores end at or above ``before_row``; return the others."""
+    held = []
+    for t, core in pending:
+        if t.core[0].stop <= before_row:
+            image[(..., *t.core)] = core.to(image.device, image.dtype)
+        else:
+            held.append((t, core))
+    return held
