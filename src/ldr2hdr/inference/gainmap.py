@@ -3,17 +3,22 @@
 HDR / photo (the *gain*) varies slowly except at edges the photo itself shows (the assumption
 behind Ultra HDR gain maps). So the network runs on an area-averaged copy of the photo and its
 output is brought to full size by a *fast guided filter* (He & Sun 2015) with the photo's three
-colours as guide: the local linear model ``log(hdr + e) ≈ A · photo + b`` (``hdr`` linear,
-``A`` a 3×3 matrix per pixel) is fitted at the working resolution, and its coefficients are
-upsampled and applied to the full-resolution photo. The result's edges, and its colour
-texture, land on the photo's own; its local gain over the photo is the network's. Structure
-weaker than the regularisation (noise, quantisation, which the network removes) is not carried
-back. Where the photo is clipped it is flat, ``A`` falls to 0 and the network's values are
-taken as they are (smoothly upsampled).
+colours as guide, both in the log of linear values: the local linear model
+``log(hdr + e) ≈ A · log(photo_lin + e) + b`` (``hdr`` linear, ``photo_lin = photo ** 2.24``,
+``A`` a 3×3 matrix per pixel; the guide is normalised to [0, 1], see :func:`log_guide`) is
+fitted at the working resolution, and its coefficients are upsampled and applied to the
+full-resolution photo. The result's edges, and its colour texture, land on the photo's own;
+its local gain over the photo is the network's. Structure weaker than the regularisation
+(noise, quantisation, which the network removes) is not carried back. Where the photo is
+clipped it is flat, ``A`` falls to 0 and the network's values are taken as they are (smoothly
+upsampled).
 
-The fit is made on the log (a gain is a difference there): fitted on the NTIRE-domain values
-instead, the line through a dark and a much brighter side of an edge undershoots the dark
-side, a dark halo (gain 0.5 beside a ×3 step in a test).
+Both sides are logs (a gain is a difference there; ``A = I`` is "the photo's own values"):
+fitted on NTIRE-domain values instead, the line through a dark and a much brighter side of an
+edge undershoots the dark side, a dark halo (gain 0.5 beside a ×3 step in a test); with the
+display-domain photo as guide, a tone curve the network applies pixel by pixel is only
+followed to first order across each window's texture (0.1 dB worse on the simulated sets and
+0.1 dB on the real pairs, docs/inference.md).
 
 Every array here is float32; ``photo`` is H×W×3 display-referred in [0, 1] (the network's input)
 and the results are H×W×3 linear relative radiance (≥ 0, 1.0 = the photo's clipping white).
@@ -30,15 +35,15 @@ import numpy as np
 
 from ldr2hdr.domain import NTIRE_GAMMA
 
-# The log taken of the network's linear output: log(hdr + e). 1e-2 linear is 8-bit code ~33 of
-# the display curve, so the shadows' noise does not become wild log values.
-LOG_OFFSET = 1e-2
-# Fast guided filter: window radius (working-resolution pixels) and regularisation (guide
-# variance in display units², [0, 1] guide): edges and textures stronger than ~0.01 are
-# transferred from the photo, weaker ones (noise the network removed) are not. Chosen on the
-# real pairs and a simulated set (docs/inference.md).
+# The offset in the logs of the guide and of the target, log(linear + e): 1e-3 linear is 8-bit
+# code ~12 of the display curve, so the darkest shadows' noise does not become wild log values.
+LOG_OFFSET = 1e-3
+# Fast guided filter: window radius (working-resolution pixels) and regularisation (variance
+# of the [0, 1] log guide: 3e-5 is a ×1.04 ripple in linear values): edges and textures
+# stronger than that are transferred from the photo, weaker ones are not. Chosen on the real
+# pairs and two simulated sets (docs/inference.md).
 GUIDE_RADIUS = 1
-GUIDE_EPS = 1e-4
+GUIDE_EPS = 3e-5
 MIN_WORK_SIDE = 16
 MEGA = 1e6
 MEGAPIXEL_SUFFIX = "mp"
@@ -112,13 +117,23 @@ def _box(image: np.ndarray, radius: int) -> np.ndarray:
     return cv2.boxFilter(image, -1, (size, size), borderType=cv2.BORDER_REFLECT)
 
 
+def log_guide(photo: np.ndarray) -> np.ndarray:
+    """The guide of the fit: ``log(photo ** 2.24 + e)`` rescaled from [log e, log(1 + e)] to
+    about [0, 1] (``e`` = :data:`LOG_OFFSET`). float32 H×W×3 display [0, 1] in, float32 out."""
+    offset = np.float32(LOG_OFFSET)
+    guide = np.log(np.power(photo, np.float32(NTIRE_GAMMA)) + offset)
+    guide /= -np.log(offset)
+    guide += np.float32(1.0)
+    return guide
+
+
 def guided_coefficients(
     guide: np.ndarray, target: np.ndarray, *, radius: int = GUIDE_RADIUS, eps: float = GUIDE_EPS
 ) -> np.ndarray:
     """Smoothed coefficients of the colour guided filter ``target ≈ A · guide + b``.
 
     Args:
-        guide: h×w×3 float32 (the photo at the working size, display domain, [0, 1]).
+        guide: h×w×3 float32 (the photo at the working size, as :func:`log_guide` gives it).
         target: h×w×3 float32 (what is upsampled: the log of the network's output there).
 
     Returns:
@@ -158,21 +173,27 @@ def _upsample_rows(coefficients: np.ndarray, rows: range, height: int, width: in
     return cv2.resize(strip, (width, len(rows)), interpolation=cv2.INTER_LINEAR)
 
 
-def guided_upsample(guide_low: np.ndarray, target_low: np.ndarray, guide: np.ndarray) -> np.ndarray:
-    """Fast colour guided upsampling of ``target_low`` (h×w×3) to the size of ``guide`` (H×W×3).
+def guided_upsample(
+    photo_low: np.ndarray,
+    target_low: np.ndarray,
+    photo: np.ndarray,
+    guide_of: Callable[[np.ndarray], np.ndarray] = log_guide,
+) -> np.ndarray:
+    """Fast colour guided upsampling of ``target_low`` (h×w×3) to the size of ``photo`` (H×W×3).
 
-    All float32; the result is computed in strips of ``STRIP_ROWS`` rows, so its coefficients
-    never exist at full size.
+    The guide is ``guide_of(photo_low)`` at the working size and ``guide_of`` of the photo's
+    rows at full size. All float32; the result is computed in strips of ``STRIP_ROWS`` rows,
+    so neither the coefficients nor the guide ever exist at full size.
     """
-    coefficients = guided_coefficients(guide_low, target_low)
-    height, width = guide.shape[:2]
+    coefficients = guided_coefficients(guide_of(photo_low), target_low)
+    height, width = photo.shape[:2]
     out = np.empty((height, width, 3), np.float32)
     for start in range(0, height, STRIP_ROWS):
-        rows = range(start, min(start + STRIP_ROWS, height))
-        strip = _upsample_rows(coefficients, rows, height, width)
-        a = strip[..., :9].reshape(len(rows), width, 3, 3)
-        out[rows.start : rows.stop] = np.einsum("hwci,hwi->hwc", a, guide[rows.start : rows.stop])
-        out[rows.start : rows.stop] += strip[..., 9:]
+        rows = slice(start, min(start + STRIP_ROWS, height))
+        strip = _upsample_rows(coefficients, range(rows.start, rows.stop), height, width)
+        a = strip[..., :9].reshape(-1, width, 3, 3)
+        out[rows] = np.einsum("hwci,hwi->hwc", a, guide_of(photo[rows]))
+        out[rows] += strip[..., 9:]
     return out
 
 
