@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _convert_helpers import write_photo
 from PIL import ExifTags, Image
 
 from ldr2hdr.cli import main
@@ -25,9 +26,7 @@ def weights(random_twostage):
 
 
 def _photo(path, size=(21, 17), seed=0):
-    pixels = np.random.default_rng(seed).integers(0, 256, (size[1], size[0], 3), dtype=np.uint8)
-    Image.fromarray(pixels).save(path)
-    return path
+    return write_photo(path, size, seed)
 
 
 def _convert(*args) -> int:

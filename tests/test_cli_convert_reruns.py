@@ -7,8 +7,8 @@ import os
 import shutil
 import stat
 
-import numpy as np
 import pytest
+from _convert_helpers import write_photo
 from PIL import Image
 
 from ldr2hdr.cli import main
@@ -24,9 +24,7 @@ def weights(random_twostage):
 
 
 def _photo(path, size=(16, 12), seed=0):
-    pixels = np.random.default_rng(seed).integers(0, 256, (size[1], size[0], 3), dtype=np.uint8)
-    Image.fromarray(pixels).save(path)
-    return path
+    return write_photo(path, size, seed)
 
 
 def _convert(weights, *args) -> int:
