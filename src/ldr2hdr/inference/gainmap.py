@@ -20,8 +20,8 @@ Both sides are logs (a gain is a difference there; ``A = I`` is "the photo's own
 fitted on NTIRE-domain values instead, the line through a dark and a much brighter side of an
 edge undershoots the dark side, a dark halo (gain 0.5 beside a ×3 step in a test); with the
 display-domain photo as guide, a tone curve the network applies pixel by pixel is only
-followed to first order across each window's texture (0.1 dB worse on the simulated sets and
-0.1 dB on the real pairs, docs/inference.md).
+followed to first order across each window's texture (0.11 dB worse μ-PSNR on a simulated set
+at a quarter of the pixels, 0.07–0.17 dB on the real pairs at 1/16; docs/inference.md).
 
 Every array here is float32; ``photo`` is H×W×3 display-referred in [0, 1] (the network's input)
 and the results are H×W×3 linear relative radiance (≥ 0, 1.0 = the photo's clipping white).
@@ -51,8 +51,8 @@ MIN_WORK_SIDE = 16
 MEGA = 1e6
 MEGAPIXEL_SUFFIX = "mp"
 # Bilateral smoothing of the guide (display units for the colour scale, pixels for the space):
-# 0.12 is ~3× the simulated sensor noise of dark 8-bit photos. Chosen on two simulated sets and
-# the real pairs, checked on a third simulated set (docs/inference.md).
+# 0.12 is 3–6× the simulated sensor noise in the shadows of 8-bit photos (σ 0.02–0.04). Chosen
+# on two simulated sets and the real pairs, checked on a third simulated set (docs/inference.md).
 SMOOTH_SIGMA_COLOR = 0.12
 SMOOTH_SIGMA_SPACE = 1.0
 # Rows of the full-size result computed at once: bounds the upsampled coefficients' memory.
