@@ -232,7 +232,7 @@ def test_gain_upsampling_keeps_a_step_edge_sharp() -> None:
     ideal = np.where(np.arange(96) < 37, 1.0, 3.0)
     # Most of the jump (×1 → ×2.46 of ×3) happens between the photo's own edge pixels, at full
     # resolution (this stand-in's gain is exponential in the display value, not a power of the
-    # linear one, so the fit in logs reaches the last 20 % over the next few pixels):
+    # linear one, so the fit in logs reaches the last quarter over the next few pixels):
     assert np.all(gain[:, 37] - gain[:, 36] > 1.3)
     np.testing.assert_allclose(gain[:, :34], 1.0, rtol=0.02)
     np.testing.assert_allclose(gain[:, 40:], 3.0, rtol=0.05)

@@ -200,7 +200,7 @@ def guided_upsample(
 
     The guide is ``guide_of(photo_low)`` at the working size and ``guide_of`` of the photo's
     rows at full size. All float32; the result is computed in strips of ``STRIP_ROWS`` rows,
-    so neither the coefficients nor the guide ever exist at full size.
+    so neither the coefficients nor ``guide_of``'s result ever exist at full size.
     """
     coefficients = guided_coefficients(guide_of(photo_low), target_low)
     height, width = photo.shape[:2]

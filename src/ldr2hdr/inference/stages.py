@@ -3,10 +3,10 @@
 Tiling a chain stage by stage costs less than tiling it whole: each stage's windows overlap by
 that stage's own receptive radius, not by the sum of all of them. For the two-stage network
 (stage I reaches ±11 px, stage II ±6, the whole ±17) a 12 MP photo computes 1.07× its pixels in
-stage I and 1.04× in stage II instead of 1.11× in both (tiles of 717 px), about 5 % less work
-(docs/inference.md). Stage I's result is one float32 H×W×3 array, which stage II overwrites
-tile by tile (:func:`~ldr2hdr.inference.tiling.apply_tiled_in_place`), so the split costs no
-second full-size array.
+stage I and 1.04× in stage II, where the whole network tiled with ±17 px computed 1.11×: about
+5 % less work (docs/inference.md). Stage I's result is one float32 H×W×3 array, which
+stage II overwrites tile by tile (:func:`~ldr2hdr.inference.tiling.apply_tiled_in_place`), so
+the split costs no second full-size array.
 """
 
 from __future__ import annotations
