@@ -115,17 +115,16 @@ def _area(span: tuple[slice, slice]) -> int:
     return (span[0].stop - span[0].start) * (span[1].stop - span[1].start)
 
 
-def _done_fraction(rec: Reconstructor, height: int, width: int, tiles: int) -> float:
-    """Share of the network's work (FLOPs of core pixels) in the first ``tiles`` tiles of all
-    stages (1.0: all of them)."""
-    work = _stage_work(rec, height, width)
+def _done_fraction(work: list[tuple[float, list]], pixels: int, tiles: int) -> float:
+    """Share of the network's work (FLOPs of core pixels; ``work`` from :func:`_stage_work`
+    for an input of ``pixels``) in the first ``tiles`` tiles of all stages (1.0: all)."""
     if not tiles or tiles >= sum(len(grid) for _, grid in work):
         return 1.0
     done, left = 0.0, tiles
     for flops, grid in work:
         done += flops * sum(_area(t.core) for t in grid[:left])
         left = max(0, left - len(grid))
-    return done / (height * width * sum(flops for flops, _ in work))
+    return done / (pixels * sum(flops for flops, _ in work))
 
 
 def run_one(setting: dict) -> dict:
@@ -151,9 +150,9 @@ def run_one(setting: dict) -> dict:
         rec(image, progress=progress)
     _sync(device)
     seconds = time.perf_counter() - start
-    done = _done_fraction(rec, height, width, tiles if limit else 0)
     rows, cols = rec.work_size(height, width)
     work = _stage_work(rec, rows, cols)
+    done = _done_fraction(work, rows * cols, tiles if limit else 0)
     computed = sum(flops * sum(_area(t.window) for t in grid) for flops, grid in work)
     peak = (
         torch.cuda.max_memory_allocated()

@@ -4,12 +4,13 @@ from the loaded weights.
 
 :class:`OrtRunner` runs it on tensors; each input shape gets its own session with static shapes
 (ONNX Runtime then keeps every block in its blocked NCHWc layout; with symbolic shapes it
-reorders around each attention branch, ~4 % slower). The tiles of one image share one shape
-(:func:`~ldr2hdr.inference.tiling.tile_grid`), so one session serves a whole image, and its
-memory arena lets every tile after the first reuse the first one's memory instead of mapping
-(and faulting in) fresh pages: ~5 % faster. The session, arena included, is dropped when the
-shape changes or :meth:`OrtRunner.release` is called (the :class:`Reconstructor` does after
-each image), so no memory is held between images. :func:`select_backend` decides between it
+reorders around each attention branch, ~4 % slower). The tiles of one stage of an image share
+one shape (:func:`~ldr2hdr.inference.tiling.tile_grid`), so one session serves that stage's
+whole image, and its memory arena lets every tile after the first reuse the first one's memory
+instead of mapping (and faulting in) fresh pages: ~5 % faster. The session, arena included, is
+dropped when the shape changes or :meth:`OrtRunner.release` is called (the
+:class:`Reconstructor`, with one runner per stage, does after each stage), so no memory is
+held between stages or images. :func:`select_backend` decides between it
 and PyTorch. Neither ``onnx`` nor ``onnxruntime`` is imported until it is needed.
 """
 

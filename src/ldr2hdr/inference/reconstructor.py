@@ -201,20 +201,16 @@ class Reconstructor:
         if not image.flags.writeable:  # e.g. np.asarray(PIL image); torch wants writable
             image = image.copy()
         y = torch.from_numpy(image).permute(2, 0, 1).unsqueeze(0)
-        for index, stage in enumerate(self.stages):
+        for index in range(len(self.stages)):
             try:
-                y = self._run_stage(index, y, stage.radius, progress)
+                y = self._run_stage(index, y, progress)
             finally:
                 if self._ort is not None:  # its arena holds a tile's peak: ~1 GB
                     self._ort[index].release()
         return np.ascontiguousarray(y[0].permute(1, 2, 0).numpy())
 
     def _run_stage(
-        self,
-        index: int,
-        x: torch.Tensor,
-        radius: int | None,
-        progress: Callable[[int], None] | None,
+        self, index: int, x: torch.Tensor, progress: Callable[[int], None] | None
     ) -> torch.Tensor:
         """Stage ``index`` on the whole image x (N×3×H×W, on the CPU) → float32, on the CPU;
         a later stage's tiled result replaces its input (stage I's float32 array)."""
@@ -224,6 +220,7 @@ class Reconstructor:
             if progress is not None:
                 progress(1)
             return y
+        radius = self.stages[index].radius
         if index > 0:
             return apply_tiled_in_place(fn, x, tile=self.tile, overlap=radius, progress=progress)
         return apply_tiled(
